@@ -1,0 +1,173 @@
+#include "harness.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace harness {
+
+temp_dir::temp_dir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/ktb-test-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+    path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+child_process::child_process(std::vector<std::string> argv, const std::filesystem::path& log) {
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (out < 0) throw std::runtime_error("cannot open " + log.string());
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(127);
+        ::dup2(out, 1);
+        ::dup2(out, 2);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(out);
+    if (pid_ < 0) throw std::runtime_error("fork failed for " + argv[0]);
+}
+
+child_process::~child_process() { stop(); }
+
+bool child_process::alive() {
+    if (pid_ <= 0) return false;
+    int st = 0;
+    const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+        status_ = st;
+        pid_ = -1;
+        return false;
+    }
+    return r == 0;
+}
+
+int child_process::stop(int sig, std::chrono::milliseconds grace) {
+    if (!alive()) return status_;
+    ::kill(pid_, sig);
+    if (!eventually([&] { return !alive(); }, grace)) {
+        ::kill(pid_, SIGKILL);
+        int st = 0;
+        ::waitpid(pid_, &st, 0);
+        status_ = st;
+        pid_ = -1;
+    }
+    return status_;
+}
+
+int free_tcp_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free port");
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+std::string find_program(const char* env_var, const char* name) {
+    if (const char* v = std::getenv(env_var); v != nullptr && *v != '\0') return v;
+    std::string dirs = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+    dirs += ":/usr/sbin:/usr/local/sbin:/sbin";
+    std::stringstream ss(dirs);
+    for (std::string d; std::getline(ss, d, ':');) {
+        const auto p = std::filesystem::path(d) / name;
+        if (::access(p.c_str(), X_OK) == 0) return p.string();
+    }
+    throw std::runtime_error(std::string("program not found: ") + name + " (set " + env_var + ")");
+}
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+namespace {
+
+bool tcp_accepts(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+}  // namespace
+
+mosquitto::mosquitto() {
+    const auto conf = dir_.path() / "mosquitto.conf";
+    const auto log = dir_.path() / "mosquitto.log";
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        port_ = free_tcp_port();
+        std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
+                            << "allow_anonymous true\n"
+                            << "persistence false\n"
+                            << "set_tcp_nodelay true\n"  // no Nagle: see shared/conformance/README.md
+                            << "max_queued_messages 100000\n"
+                            << "user root\n"  // no privilege drop when run as root: the log is in our dir
+                            << "log_dest stderr\n"
+                            << "log_type error\nlog_type warning\nlog_type notice\n";
+        proc_ = std::make_unique<child_process>(
+            std::vector<std::string>{find_program("MOSQUITTO", "mosquitto"), "-c", conf.string()}, log);
+        if (eventually([&] { return tcp_accepts(port_) || !proc_->alive(); }, 10000ms) && proc_->alive()) return;
+        proc_->stop();  // most likely the port was taken meanwhile: try another
+    }
+    throw std::runtime_error("mosquitto did not start: " + read_file(log));
+}
+
+simulator::simulator(std::vector<std::string> extra_args) {
+    socket_ = dir_.path() / "cm.sock";
+    home_ = dir_.path() / "home";
+    std::vector<std::string> argv{find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket", socket_.string(),
+                                  "--home", home_.string()};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    proc_ = std::make_unique<child_process>(argv, dir_.path() / "sim.log");
+    channel_ = grpc::CreateChannel("unix:" + socket_.string(), grpc::InsecureChannelCredentials());
+    if (!channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(15))) {
+        throw std::runtime_error("kanto-cm-sim did not start: " + log());
+    }
+}
+
+std::unique_ptr<kcm::svc::Containers::Stub> simulator::containers() const {
+    return kcm::svc::Containers::NewStub(channel_);
+}
+
+std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + deadline);
+    return ctx;
+}
+
+}  // namespace harness

@@ -1,0 +1,112 @@
+// System-test harness: real processes on loopback and temporary unix sockets, torn down by RAII
+// (and by PR_SET_PDEATHSIG if the test process itself dies).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "kanto_cm_api.hpp"
+
+namespace harness {
+
+using namespace std::chrono_literals;
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class temp_dir {
+public:
+    temp_dir();
+    ~temp_dir();
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// A child process with stdout+stderr to `log`; stopped (SIGTERM, then SIGKILL) on destruction.
+class child_process {
+public:
+    child_process(std::vector<std::string> argv, const std::filesystem::path& log);
+    ~child_process();
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool alive();
+    // Sends `sig` and waits up to `grace`, then SIGKILLs. Returns the wait status (or -1).
+    int stop(int sig = 15, std::chrono::milliseconds grace = 5000ms);
+
+private:
+    pid_t pid_ = -1;
+    int status_ = -1;
+};
+
+// A free TCP port on 127.0.0.1 (bound and released; the broker binds it right after).
+int free_tcp_port();
+
+// Path of a program: an environment variable set by meson, else the PATH, else /usr/sbin.
+std::string find_program(const char* env_var, const char* name);
+
+// Text of a file, or "" when it cannot be read (for failure messages).
+std::string read_file(const std::filesystem::path& p);
+
+// Polls `done` every 10 ms until it holds or `limit` passes; returns its last value.
+template <class F>
+bool eventually(F&& done, std::chrono::milliseconds limit = 10000ms);
+
+// A real mosquitto broker on a free 127.0.0.1 port with a generated config.
+class mosquitto {
+public:
+    mosquitto();
+    int port() const { return port_; }
+    std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+    std::string log() const { return read_file(dir_.path() / "mosquitto.log"); }
+    void stop() { proc_->stop(); }
+
+private:
+    temp_dir dir_;
+    int port_ = 0;
+    std::unique_ptr<child_process> proc_;
+};
+
+// The project's Kanto-CM simulator on a temporary unix socket with a temporary home.
+class simulator {
+public:
+    explicit simulator(std::vector<std::string> extra_args = {});
+    const std::filesystem::path& socket() const { return socket_; }
+    const std::filesystem::path& home() const { return home_; }
+    std::string log() const { return read_file(dir_.path() / "sim.log"); }
+    std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+    std::unique_ptr<kcm::svc::Containers::Stub> containers() const;
+    int stop(int sig = 15) { return proc_->stop(sig); }
+
+private:
+    temp_dir dir_;
+    std::filesystem::path socket_, home_;
+    std::unique_ptr<child_process> proc_;
+    std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A client context with a deadline, so a stuck server fails the test instead of hanging it.
+std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline = 30000ms);
+
+template <class F>
+bool eventually(F&& done, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        if (done()) return true;
+        if (std::chrono::steady_clock::now() >= end) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+}  // namespace harness

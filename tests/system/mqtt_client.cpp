@@ -1,0 +1,148 @@
+#include "mqtt_client.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <stdexcept>
+
+namespace harness {
+
+struct mqtt_client::pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    bool ok = false;
+    std::string error;
+
+    void finish(bool success, const char* message) {
+        std::lock_guard lock(mu);
+        done = true;
+        ok = success;
+        if (message != nullptr) error = message;
+        cv.notify_all();
+    }
+    static void on_success(void* ctx, MQTTAsync_successData*) { static_cast<pending*>(ctx)->finish(true, nullptr); }
+    static void on_failure(void* ctx, MQTTAsync_failureData* d) {
+        static_cast<pending*>(ctx)->finish(false, d != nullptr && d->message != nullptr ? d->message : "failed");
+    }
+};
+
+namespace {
+std::string unique_id() {
+    static std::atomic<int> n{0};
+    return "ktb-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+}  // namespace
+
+mqtt_client::mqtt_client(const std::string& url, const std::string& client_id) {
+    const auto id = client_id.empty() ? unique_id() : client_id;
+    if (MQTTAsync_create(&client_, url.c_str(), id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr) !=
+        MQTTASYNC_SUCCESS) {
+        throw std::runtime_error("MQTTAsync_create failed for " + url);
+    }
+    MQTTAsync_setCallbacks(client_, this, nullptr, &mqtt_client::on_message, nullptr);
+    pending p;
+    MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
+    opts.keepAliveInterval = 20;
+    opts.cleansession = 1;
+    opts.maxInflight = 1000;
+    opts.onSuccess = &pending::on_success;
+    opts.onFailure = &pending::on_failure;
+    opts.context = &p;
+    if (MQTTAsync_connect(client_, &opts) != MQTTASYNC_SUCCESS) throw std::runtime_error("MQTTAsync_connect failed");
+    wait(p, "connect");
+}
+
+mqtt_client::~mqtt_client() {
+    if (MQTTAsync_isConnected(client_)) {
+        pending p;
+        MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
+        opts.timeout = 1000;
+        opts.onSuccess = [](void* ctx, MQTTAsync_successData*) { static_cast<pending*>(ctx)->finish(true, nullptr); };
+        opts.onFailure = [](void* ctx, MQTTAsync_failureData*) { static_cast<pending*>(ctx)->finish(false, nullptr); };
+        opts.context = &p;
+        if (MQTTAsync_disconnect(client_, &opts) == MQTTASYNC_SUCCESS) {
+            std::unique_lock lock(p.mu);
+            p.cv.wait_for(lock, std::chrono::seconds(2), [&] { return p.done; });
+        }
+    }
+    MQTTAsync_destroy(&client_);
+}
+
+void mqtt_client::wait(pending& p, const char* what) {
+    std::unique_lock lock(p.mu);
+    if (!p.cv.wait_for(lock, std::chrono::seconds(10), [&] { return p.done; })) {
+        throw std::runtime_error(std::string("MQTT ") + what + " timed out");
+    }
+    if (!p.ok) throw std::runtime_error(std::string("MQTT ") + what + " failed: " + p.error);
+}
+
+void mqtt_client::subscribe(const std::string& filter, int qos) {
+    pending p;
+    MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+    opts.onSuccess = &pending::on_success;
+    opts.onFailure = &pending::on_failure;
+    opts.context = &p;
+    if (MQTTAsync_subscribe(client_, filter.c_str(), qos, &opts) != MQTTASYNC_SUCCESS) {
+        throw std::runtime_error("MQTTAsync_subscribe failed for " + filter);
+    }
+    wait(p, "subscribe");
+}
+
+void mqtt_client::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+    pending p;
+    MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+    opts.onSuccess = &pending::on_success;
+    opts.onFailure = &pending::on_failure;
+    opts.context = &p;
+    if (MQTTAsync_send(client_, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos,
+                       retain ? 1 : 0, &opts) != MQTTASYNC_SUCCESS) {
+        throw std::runtime_error("MQTTAsync_send failed for " + topic);
+    }
+    wait(p, "publish");
+}
+
+int mqtt_client::on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m) {
+    auto* self = static_cast<mqtt_client*>(ctx);
+    mqtt_message msg;
+    msg.topic = topic_len > 0 ? std::string(topic, static_cast<std::size_t>(topic_len)) : std::string(topic);
+    msg.payload.assign(static_cast<const char*>(m->payload), static_cast<std::size_t>(m->payloadlen));
+    msg.qos = m->qos;
+    msg.retained = m->retained != 0;
+    MQTTAsync_freeMessage(&m);
+    MQTTAsync_free(topic);
+    {
+        std::lock_guard lock(self->mu_);
+        self->inbox_.push_back(std::move(msg));
+    }
+    self->cv_.notify_all();
+    return 1;
+}
+
+std::optional<mqtt_message> mqtt_client::next(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return !inbox_.empty(); })) return std::nullopt;
+    auto m = std::move(inbox_.front());
+    inbox_.pop_front();
+    return m;
+}
+
+std::vector<mqtt_message> mqtt_client::take(std::size_t n, std::chrono::milliseconds timeout) {
+    std::vector<mqtt_message> out;
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (out.size() < n) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        auto m = next(std::max(left, std::chrono::milliseconds(0)));
+        if (!m) break;
+        out.push_back(std::move(*m));
+    }
+    return out;
+}
+
+std::vector<mqtt_message> mqtt_client::drain(std::chrono::milliseconds quiet) {
+    std::vector<mqtt_message> out;
+    while (auto m = next(quiet)) out.push_back(std::move(*m));
+    return out;
+}
+
+}  // namespace harness

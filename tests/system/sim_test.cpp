@@ -1,0 +1,459 @@
+// kanto-cm-sim through the generated gRPC stubs: every RPC, the state machine with real processes,
+// restart policies, and Kanto-CM's exact error texts (kanto-cm-grpc.md §3-§7).
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <fstream>
+#include <regex>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "harness.hpp"
+
+using namespace std::chrono_literals;
+using harness::rpc_context;
+
+namespace {
+
+struct client {
+    explicit client(harness::simulator& sim) : stub(sim.containers()) {}
+
+    std::unique_ptr<kcm::svc::Containers::Stub> stub;
+    google::protobuf::Empty empty;
+
+    kcm::types::Container create(kcm::types::Container c) {
+        kcm::svc::CreateContainerRequest req;
+        *req.mutable_container() = std::move(c);
+        kcm::svc::CreateContainerResponse resp;
+        auto st = stub->Create(rpc_context().get(), req, &resp);
+        REQUIRE_MESSAGE(st.ok(), st.error_message());
+        return resp.container();
+    }
+    kcm::types::Container create(const std::string& name, const std::string& image,
+                                 std::vector<std::string> cmd = {}) {
+        kcm::types::Container c;
+        c.set_name(name);
+        c.mutable_image()->set_name(image);
+        for (auto& a : cmd) c.mutable_config()->add_cmd(a);
+        return create(std::move(c));
+    }
+    std::optional<kcm::types::Container> get(const std::string& id) {
+        kcm::svc::GetContainerRequest req;
+        req.set_id(id);
+        kcm::svc::GetContainerResponse resp;
+        auto st = stub->Get(rpc_context().get(), req, &resp);
+        REQUIRE(st.ok());
+        if (!resp.has_container()) return std::nullopt;
+        return resp.container();
+    }
+    kcm::types::Container must_get(const std::string& id) {
+        auto c = get(id);
+        REQUIRE(c.has_value());
+        return *c;
+    }
+    std::vector<kcm::types::Container> list() {
+        kcm::svc::ListContainersResponse resp;
+        REQUIRE(stub->List(rpc_context().get(), {}, &resp).ok());
+        return {resp.containers().begin(), resp.containers().end()};
+    }
+    grpc::Status start(const std::string& id) {
+        kcm::svc::StartContainerRequest req;
+        req.set_id(id);
+        return stub->Start(rpc_context().get(), req, &empty);
+    }
+    grpc::Status stop(const std::string& id, const kcm::types::StopOptions* o = nullptr) {
+        kcm::svc::StopContainerRequest req;
+        req.set_id(id);
+        if (o != nullptr) *req.mutable_stopoptions() = *o;
+        return stub->Stop(rpc_context(60s).get(), req, &empty);
+    }
+    grpc::Status pause(const std::string& id) {
+        kcm::svc::PauseContainerRequest req;
+        req.set_id(id);
+        return stub->Pause(rpc_context().get(), req, &empty);
+    }
+    grpc::Status unpause(const std::string& id) {
+        kcm::svc::UnpauseContainerRequest req;
+        req.set_id(id);
+        return stub->Unpause(rpc_context().get(), req, &empty);
+    }
+    grpc::Status rename(const std::string& id, const std::string& name) {
+        kcm::svc::RenameContainerRequest req;
+        req.set_id(id);
+        req.set_name(name);
+        return stub->Rename(rpc_context().get(), req, &empty);
+    }
+    grpc::Status update(const std::string& id, const kcm::types::UpdateOptions& o) {
+        kcm::svc::UpdateContainerRequest req;
+        req.set_id(id);
+        *req.mutable_updateoptions() = o;
+        return stub->Update(rpc_context().get(), req, &empty);
+    }
+    grpc::Status remove(const std::string& id, bool force) {
+        kcm::svc::RemoveContainerRequest req;
+        req.set_id(id);
+        req.set_force(force);
+        return stub->Remove(rpc_context(60s).get(), req, &empty);
+    }
+};
+
+bool process_alive(std::int64_t pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
+
+// The state letter of /proc/<pid>/stat ('S' sleeping, 'T' stopped, ...), or 0 when gone.
+char proc_state(std::int64_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    std::getline(in, stat);
+    const auto paren = stat.rfind(')');
+    return paren == std::string::npos || paren + 2 >= stat.size() ? 0 : stat[paren + 2];
+}
+
+// Whether the process ignores SIGTERM yet (bit 15 of SigIgn in /proc/<pid>/status).
+bool ignores_sigterm(std::int64_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("SigIgn:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (SIGTERM - 1)) & 1;
+    }
+    return false;
+}
+
+void check_error(const grpc::Status& st, const std::string& text) {
+    CHECK(st.error_code() == grpc::StatusCode::UNKNOWN);
+    CHECK(st.error_message() == text);
+}
+
+}  // namespace
+
+TEST_CASE("full lifecycle: create, start, pause, unpause, stop, start, rename, update, remove") {
+    harness::simulator sim;
+    client cm(sim);
+
+    auto c = cm.create("web", "docker.io/library/nginx:1.25");
+    const auto id = c.id();
+    CHECK(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+    CHECK(c.state().status() == "Created");
+    CHECK(c.state().pid() == -1);
+    CHECK(c.host_name() == "web-host");
+    CHECK(c.host_config().restart_policy().type() == "unless-stopped");
+    CHECK(std::regex_match(c.created(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z)")));
+    CHECK(cm.must_get(id).created() == c.created());
+    REQUIRE(cm.list().size() == 1);
+
+    // The state file exists and is valid JSON of the container.
+    const auto state_file = sim.home() / "containers" / id / "config.json";
+    REQUIRE(std::filesystem::exists(state_file));
+    kcm::types::Container from_file;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(harness::read_file(state_file), &from_file).ok());
+    CHECK(from_file.state().status() == "Created");
+
+    REQUIRE(cm.start(id).ok());
+    auto running = cm.must_get(id);
+    CHECK(running.state().status() == "Running");
+    CHECK(running.state().running());
+    const auto pid = running.state().pid();
+    CHECK(process_alive(pid));
+    CHECK(std::filesystem::exists("/proc/" + std::to_string(pid)));
+    CHECK_FALSE(running.state().started_at().empty());
+    CHECK(running.has_network_settings());
+
+    REQUIRE(cm.pause(id).ok());
+    auto paused = cm.must_get(id);
+    CHECK(paused.state().status() == "Paused");
+    CHECK(paused.state().paused());
+    CHECK_FALSE(paused.state().running());
+    CHECK(harness::eventually([&] { return proc_state(pid) == 'T'; }));
+
+    REQUIRE(cm.unpause(id).ok());
+    CHECK(cm.must_get(id).state().status() == "Running");
+    CHECK(harness::eventually([&] { return proc_state(pid) != 'T'; }));
+
+    kcm::types::StopOptions opts;
+    opts.set_timeout(10);
+    REQUIRE(cm.stop(id, &opts).ok());
+    auto stopped = cm.must_get(id);
+    CHECK(stopped.state().status() == "Stopped");
+    CHECK(stopped.state().exit_code() == 143);
+    CHECK(stopped.state().pid() == -1);
+    CHECK(stopped.manually_stopped());
+    CHECK_FALSE(stopped.state().finished_at().empty());
+    CHECK_FALSE(stopped.has_network_settings());
+    CHECK(harness::eventually([&] { return !process_alive(pid); }));
+
+    REQUIRE(cm.start(id).ok());
+    auto again = cm.must_get(id);
+    CHECK(again.state().status() == "Running");
+    CHECK(again.state().pid() != pid);
+    CHECK(again.state().finished_at() == stopped.state().finished_at());  // kept from the previous run
+    CHECK_FALSE(again.manually_stopped());
+
+    REQUIRE(cm.rename(id, "web-2").ok());
+    CHECK(cm.must_get(id).name() == "web-2");
+    CHECK(cm.rename(id, "").ok());  // a no-op
+    check_error(cm.rename(id, "-bad"), "invalid container name format : -bad");
+
+    kcm::types::UpdateOptions up;
+    up.mutable_restart_policy()->set_type("no");
+    up.mutable_resources()->set_memory("100M");
+    REQUIRE(cm.update(id, up).ok());
+    auto updated = cm.must_get(id);
+    CHECK(updated.host_config().restart_policy().type() == "no");
+    CHECK(updated.host_config().resources().memory() == "100M");
+    CHECK(updated.host_config().resources().memory_swap().empty());  // Update derives no swap
+    up.mutable_restart_policy()->set_type("sometimes");
+    check_error(cm.update(id, up), "unsupported restart policy type sometimes");
+
+    check_error(cm.remove(id, false),
+                "container with id = " + id + " is not stopped - must set the force flag to true to remove it");
+    const auto last_pid = cm.must_get(id).state().pid();
+    REQUIRE(cm.remove(id, true).ok());
+    CHECK_FALSE(cm.get(id).has_value());
+    CHECK(cm.list().empty());
+    CHECK(harness::eventually([&] { return !process_alive(last_pid); }));
+    CHECK_FALSE(std::filesystem::exists(sim.home() / "containers" / id));
+}
+
+TEST_CASE("errors carry Kanto-CM's texts") {
+    harness::simulator sim;
+    client cm(sim);
+    const auto id = cm.create("plain", "busybox").id();
+
+    CHECK_FALSE(cm.get("nope").has_value());  // unknown id: OK with an empty response
+    for (auto st : {cm.start("nope"), cm.stop("nope"), cm.pause("nope"), cm.unpause("nope"), cm.rename("nope", "x"),
+                    cm.remove("nope", true)}) {
+        check_error(st, "no such container with id = nope exists");
+    }
+    check_error(cm.start(""), "no such container with id =  exists");
+    check_error(cm.pause(id), "container with id = " + id + " is not running - current status is Created");
+    check_error(cm.stop(id), "cannot perform stop operation for container: " + id + ", with state: Created");
+    REQUIRE(cm.start(id).ok());
+    check_error(cm.start(id), "the container with id = " + id + " is already running");
+    check_error(cm.unpause(id), "container id = " + id + " is not paused - cannot unpause it ");
+    REQUIRE(cm.pause(id).ok());
+    check_error(cm.start(id),
+                "the container with id = " + id + " is paused - cannot start it - try unpausing it instead");
+    check_error(cm.pause(id), "container with id = " + id + " is not running - current status is Paused");
+    kcm::types::StopOptions bad;
+    bad.set_signal("SIGNOPE");
+    check_error(cm.stop(id, &bad), "invalid signal = SIGNOPE");
+    bad.set_signal("");
+    bad.set_timeout(-3);
+    check_error(cm.stop(id, &bad), "the timeout = -3 shouldn't be negative");
+
+    kcm::types::Container dup;
+    dup.set_id(id);
+    dup.mutable_image()->set_name("busybox");
+    kcm::svc::CreateContainerRequest req;
+    *req.mutable_container() = dup;
+    kcm::svc::CreateContainerResponse resp;
+    check_error(cm.stub->Create(rpc_context().get(), req, &resp), "container with id = " + id + " already exists");
+    req.mutable_container()->clear_id();
+    req.mutable_container()->mutable_image()->set_name("registry.local/pull-fails:1");
+    check_error(cm.stub->Create(rpc_context().get(), req, &resp),
+                "failed to resolve reference \"registry.local/pull-fails:1\": object required");
+    req.mutable_container()->mutable_image()->set_name("busybox");
+    req.mutable_container()->mutable_host_config()->set_network_mode("none");
+    check_error(cm.stub->Create(rpc_context().get(), req, &resp), "unsupported network mode none");
+    req.clear_container();
+    check_error(cm.stub->Create(rpc_context().get(), req, &resp), "the containers image configuration is invalid");
+    CHECK(cm.list().size() == 1);  // failed creates leave nothing behind
+}
+
+TEST_CASE("names are not unique and List comes back complete") {
+    harness::simulator sim;
+    client cm(sim);
+    const auto a = cm.create("same", "busybox").id();
+    const auto b = cm.create("same", "busybox").id();
+    CHECK(a != b);
+    auto all = cm.list();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].name() == "same");
+    CHECK(all[1].name() == "same");
+}
+
+TEST_CASE("on-failure with max 2 retries: exit code 3 ends Exited after 2 restarts") {
+    harness::simulator sim;
+    client cm(sim);
+    kcm::types::Container c;
+    c.set_name("crasher");
+    c.mutable_image()->set_name("busybox");
+    c.mutable_config()->add_cmd("sh");
+    c.mutable_config()->add_cmd("-c");
+    c.mutable_config()->add_cmd("exit 3");
+    auto* policy = c.mutable_host_config()->mutable_restart_policy();
+    policy->set_type("on-failure");
+    policy->set_maximum_retry_count(2);
+    const auto id = cm.create(c).id();
+    REQUIRE(cm.start(id).ok());
+    REQUIRE(harness::eventually(
+        [&] {
+            auto s = cm.must_get(id);
+            return s.state().status() == "Exited" && s.restart_count() == 2;
+        },
+        15s));
+    std::this_thread::sleep_for(1500ms);  // longer than the pending 100 + 200 ms back-offs
+    auto final_state = cm.must_get(id);
+    CHECK(final_state.state().status() == "Exited");
+    CHECK(final_state.state().exited());
+    CHECK(final_state.restart_count() == 2);
+    CHECK(final_state.state().exit_code() == 3);
+    CHECK(final_state.state().pid() == -1);
+}
+
+TEST_CASE("restart policies after a manual stop: always restarts, unless-stopped does not") {
+    harness::simulator sim;
+    client cm(sim);
+    kcm::types::Container c;
+    c.set_name("keeper");
+    c.mutable_image()->set_name("busybox");
+    c.mutable_host_config()->mutable_restart_policy()->set_type("always");
+    const auto always = cm.create(c).id();
+    const auto unless = cm.create("default-policy", "busybox").id();
+    REQUIRE(cm.start(always).ok());
+    REQUIRE(cm.start(unless).ok());
+    REQUIRE(cm.stop(always).ok());
+    REQUIRE(cm.stop(unless).ok());
+    CHECK(harness::eventually([&] { return cm.must_get(always).state().status() == "Running"; }, 10s));
+    auto restarted = cm.must_get(always);
+    CHECK(restarted.restart_count() == 1);
+    CHECK(restarted.manually_stopped());  // an automatic restart keeps the flag
+    std::this_thread::sleep_for(500ms);
+    CHECK(cm.must_get(unless).state().status() == "Stopped");
+
+    SUBCASE("an Update to 'always' starts a stopped container at once") {
+        kcm::types::UpdateOptions up;
+        up.mutable_restart_policy()->set_type("always");
+        REQUIRE(cm.update(unless, up).ok());
+        CHECK(harness::eventually([&] { return cm.must_get(unless).state().status() == "Running"; }, 10s));
+    }
+}
+
+TEST_CASE("stop: a process ignoring SIGTERM needs force; the timeout error leaves it running") {
+    harness::simulator sim;
+    client cm(sim);
+    const auto id = cm.create("stubborn", "busybox", {"sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"}).id();
+    REQUIRE(cm.start(id).ok());
+    const auto pid = cm.must_get(id).state().pid();
+    REQUIRE(harness::eventually([&] { return ignores_sigterm(pid); }));  // the shell ran its trap
+    kcm::types::StopOptions opts;
+    opts.set_timeout(1);
+    check_error(cm.stop(id, &opts), "could not stop container with ID = " + id + " with SIGTERM");
+    CHECK(cm.must_get(id).state().status() == "Running");
+    opts.set_force(true);
+    REQUIRE(cm.stop(id, &opts).ok());
+    auto s = cm.must_get(id);
+    CHECK(s.state().status() == "Stopped");
+    CHECK(s.state().exit_code() == 137);
+}
+
+TEST_CASE("a process that exits on its own: Exited with its code; policy 'no' keeps it there") {
+    harness::simulator sim;
+    client cm(sim);
+    kcm::types::Container c;
+    c.set_name("oneshot");
+    c.mutable_image()->set_name("busybox");
+    c.mutable_config()->add_cmd("sh");
+    c.mutable_config()->add_cmd("-c");
+    c.mutable_config()->add_cmd("echo \"hello $GREETING\"; exit 0");
+    c.mutable_config()->add_env("GREETING=world");
+    c.mutable_host_config()->mutable_restart_policy()->set_type("no");
+    const auto id = cm.create(c).id();
+    REQUIRE(cm.start(id).ok());
+    REQUIRE(harness::eventually([&] { return cm.must_get(id).state().status() == "Exited"; }));
+    CHECK(cm.must_get(id).state().exit_code() == 0);
+    CHECK(cm.must_get(id).restart_count() == 0);
+
+    kcm::svc::GetLogsRequest req;
+    req.set_id(id);
+    req.set_tail(-1);
+    auto ctx = rpc_context();
+    auto reader = cm.stub->Logs(ctx.get(), req);
+    kcm::svc::GetLogsResponse msg;
+    std::string all;
+    while (reader->Read(&msg)) all += msg.log();
+    REQUIRE(reader->Finish().ok());
+    CHECK(all == "hello world\n");
+}
+
+TEST_CASE("the remaining RPCs: ListStream, Restart, Logs, Attach, ProjectInfo") {
+    harness::simulator sim;
+    client cm(sim);
+    const auto id = cm.create("idle", "busybox").id();
+
+    {
+        auto ctx = rpc_context();
+        auto reader = cm.stub->ListStream(ctx.get(), {});
+        kcm::svc::ListContainerMessage m;
+        CHECK_FALSE(reader->Read(&m));
+        CHECK(reader->Finish().ok());
+    }
+    {
+        kcm::svc::RestartContainerRequest req;
+        req.set_id(id);
+        auto st = cm.stub->Restart(rpc_context().get(), req, &cm.empty);
+        CHECK(st.error_code() == grpc::StatusCode::INTERNAL);
+        CHECK(st.error_message() == "grpc: error while marshaling: proto: Marshal called with nil");
+    }
+    {
+        kcm::svc::GetLogsRequest req;
+        req.set_id(id);
+        auto ctx = rpc_context();
+        auto reader = cm.stub->Logs(ctx.get(), req);
+        kcm::svc::GetLogsResponse m;
+        while (reader->Read(&m)) {
+        }
+        check_error(reader->Finish(), "there are no logs for container with status \"Created\"");
+    }
+    {
+        auto ctx = rpc_context();
+        auto stream = cm.stub->Attach(ctx.get());
+        kcm::svc::AttachContainerRequest req;
+        req.set_id("nope");
+        REQUIRE(stream->Write(req));
+        stream->WritesDone();
+        kcm::svc::AttachContainerResponse resp;
+        REQUIRE(stream->Read(&resp));
+        CHECK(resp.read_data() == "no such container with id = nope exists\r\n");
+        check_error(stream->Finish(), "no such container with id = nope exists");
+    }
+    {
+        REQUIRE(cm.start(id).ok());
+        auto ctx = rpc_context();
+        auto stream = cm.stub->Attach(ctx.get());
+        kcm::svc::AttachContainerRequest req;
+        req.set_id(id);
+        REQUIRE(stream->Write(req));
+        kcm::svc::AttachContainerResponse resp;
+        REQUIRE(stream->Read(&resp));
+        CHECK(resp.id() == id);
+        REQUIRE(cm.stop(id).ok());  // the stream ends with the container's process
+        stream->WritesDone();
+        while (stream->Read(&resp)) {
+        }
+        CHECK(stream->Finish().ok());
+    }
+    {
+        auto stub = kcm::sysinfo::SystemInfo::NewStub(sim.channel());
+        kcm::sysinfo::ProjectInfoResponse resp;
+        REQUIRE(stub->ProjectInfo(rpc_context().get(), {}, &resp).ok());
+        CHECK(resp.project_info().api_version() == "1.0.0");
+        CHECK(resp.project_info().project_version() == "1.0.0");
+    }
+}
+
+TEST_CASE("stopping the simulator kills its containers' processes") {
+    std::int64_t pid = 0;
+    {
+        harness::simulator sim;
+        client cm(sim);
+        const auto id = cm.create("victim", "busybox").id();
+        REQUIRE(cm.start(id).ok());
+        pid = cm.must_get(id).state().pid();
+        REQUIRE(process_alive(pid));
+        sim.stop();
+    }
+    CHECK(harness::eventually([&] { return !process_alive(pid); }));
+}
