@@ -408,12 +408,14 @@ std::string engine::remove(const std::string& id, bool force, const kcm::types::
     if (r->pid != 0) {
         if (auto e = stop_process(*r, plan, lock); !e.empty()) return e;
         if (find(id) != r) return {};  // removed by a concurrent call while we waited
-        set_ended(*r, "Stopped");
     }
+    // Like the daemon: no Stopped state in between; Dead keeps the last pid, times and exit code.
     r->restart_pending = false;
     auto* s = r->c.mutable_state();
     s->set_status("Dead");
     s->set_dead(true);
+    s->set_running(false);
+    s->set_paused(false);
     persist(*r);
     records_.erase(id);
     files_.remove(id);

@@ -1,0 +1,53 @@
+// What the core asks the adapters to do. Plain values; the bridge executes them in order.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace twin {
+
+struct publish {
+    std::string topic;
+    std::string payload;
+    int qos = 1;
+};
+struct subscribe {
+    std::string filter;
+    int qos = 1;
+};
+struct unsubscribe {
+    std::string filter;
+};
+// gRPC List; answer with core::on_containers_listed or core::on_kanto_failed.
+struct list_containers {};
+// gRPC Get; answer with core::on_container_read or core::on_kanto_failed.
+struct get_container {
+    std::string id;
+};
+// Read `path` (renaming `legacy_path` to it first when only that exists); answer with on_file_read.
+struct read_file {
+    std::string path;
+    std::string legacy_path;
+};
+// Write atomically (temp file, fsync, rename).
+struct write_file {
+    std::string path;
+    std::string content;
+};
+// Call core::on_poll_due after this long (replaces an armed poll timer).
+struct schedule_poll {
+    std::chrono::milliseconds after;
+};
+enum class log_level { debug, info, warn, error };
+struct log {
+    log_level level;
+    std::string text;
+};
+
+using action = std::variant<publish, subscribe, unsubscribe, list_containers, get_container, read_file,
+                            write_file, schedule_poll, log>;
+using actions = std::vector<action>;
+
+}  // namespace twin

@@ -1,0 +1,92 @@
+// The twin's sans-I/O core: owns the identity, what the twin currently shows, registration and the
+// reading of Kanto-CM, and turns inputs into actions (things.md §2, §6, §11, §13). No sockets,
+// threads or clocks: the bridge feeds inputs and executes the returned actions in order.
+//
+// Reads of Kanto-CM are issued one at a time, so observations arrive in the order Kanto-CM served
+// them and the twin never moves back to an older state.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "actions.hpp"
+#include "identity.hpp"
+#include "kanto_cm_api.hpp"
+#include "thing_id.hpp"
+
+namespace twin {
+
+struct core_config {
+    std::vector<std::string> features{"ContainerFactory", "SoftwareUpdatable", "Metrics"};
+    std::string home_dir = "/var/lib/container-management";  // things.home_dir
+    std::chrono::milliseconds poll_interval{1000};
+    std::chrono::milliseconds max_backoff{30000};  // cap of the retry delay while Kanto-CM is unreachable
+    std::size_t list_threshold = 16;               // more changed ids than this: one List, not many Gets
+};
+
+class core {
+public:
+    explicit core(core_config config);
+
+    actions on_start();                      // first read of Kanto-CM
+    actions on_connected();                  // MQTT (re)connected
+    actions on_disconnected();               // MQTT connection lost
+    actions on_message(const std::string& topic, const std::string& payload);
+    actions on_containers_listed(const std::vector<kcm::types::Container>& containers);
+    actions on_container_read(const std::string& id, const std::optional<kcm::types::Container>& c);
+    actions on_kanto_failed(const std::string& error);
+    actions on_poll_due();
+    actions on_container_hint(const std::string& id);  // a state file changed: re-read it now
+    // Content of a read_file; nullopt when the file does not exist; `error` when unreadable.
+    actions on_file_read(const std::string& path, const std::optional<std::string>& content,
+                         const std::string& error = {});
+    actions on_resync_needed();  // outbound messages were lost: publish everything again
+
+    // For tests and diagnostics.
+    bool registered() const { return registered_; }
+    const std::optional<thing_id>& thing() const { return thing_; }
+    const std::map<std::string, kcm::types::Container>& containers() const { return known_; }
+
+private:
+    bool enabled(std::string_view feature) const;
+    void start_registration(actions& out);
+    void try_finish_registration(actions& out);
+    void next_read(actions& out);
+    void observe(const std::string& id, const kcm::types::Container* now, actions& out);
+    void publish_modify(const std::string& path, const boost::json::value& value, actions& out);
+    void publish_dependencies(actions& out);
+    void write_persisted(bool null_when_empty, actions& out);
+    std::vector<const kcm::types::Container*> sorted_containers() const;
+    std::chrono::milliseconds retry_delay() const;
+
+    core_config config_;
+    bool connected_ = false;
+    std::optional<identity> identity_;
+    std::optional<thing_id> thing_;
+    std::string event_topic_;
+    bool registered_ = false;
+
+    // Registration waits for a fresh List and the persistence file.
+    bool registering_ = false;
+    bool reg_have_list_ = false;
+    std::optional<std::set<std::string>> reg_persisted_;
+    std::string persistence_path_;
+
+    std::map<std::string, kcm::types::Container> known_;  // what the twin shows (last observation)
+    std::set<std::string> persisted_;                    // ids in the persistence file
+
+    bool read_in_flight_ = false;
+    bool list_wanted_ = false;
+    std::set<std::string> dirty_;
+    bool poll_armed_ = false;
+    bool kanto_ok_ = true;
+    int failures_ = 0;
+};
+
+}  // namespace twin
