@@ -1,0 +1,124 @@
+#include "app.hpp"
+
+#include <filesystem>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "file_store.hpp"
+
+namespace bridge {
+namespace asio = boost::asio;
+namespace {
+
+twin::core_config core_config_of(const config& cfg) {
+    twin::core_config c;
+    c.features = cfg.things_features;
+    c.home_dir = cfg.things_home_dir;
+    c.poll_interval = cfg.poll_interval;
+    c.max_backoff = cfg.max_retry_interval;
+    return c;
+}
+
+template <class... F>
+struct overload : F... {
+    using F::operator()...;
+};
+template <class... F>
+overload(F...) -> overload<F...>;
+
+}  // namespace
+
+app::app(asio::io_context& io, const config& cfg)
+    : io_(io),
+      cfg_(cfg),
+      core_(core_config_of(cfg)),
+      kanto_(io, cfg),
+      mqtt_(io, cfg,
+            mqtt_link::handlers{
+                [this] { feed([this] { return core_.on_connected(); }); },
+                [this](const std::string&) { feed([this] { return core_.on_disconnected(); }); },
+                [this](std::string topic, std::string payload) {
+                    feed([this, t = std::move(topic), p = std::move(payload)] { return core_.on_message(t, p); });
+                },
+                [this] { feed([this] { return core_.on_resync_needed(); }); }}),
+      poll_timer_(io) {}
+
+template <class F>
+void app::feed(F&& input) {
+    asio::post(io_, [this, input = std::forward<F>(input)]() mutable {
+        if (!stopped_) execute(input());
+    });
+}
+
+void app::start() {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg_.things_home_dir, ec);  // Kanto creates it at start too
+    if (ec) spdlog::warn("cannot create things.home_dir {}: {}", cfg_.things_home_dir, ec.message());
+    spdlog::info("Kanto-CM at {}; features: {}", kanto_client::target(cfg_),
+                 cfg_.things_features.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(cfg_.things_features, ", ")));
+    if (cfg_.watch_state_files) {
+        watch_ = std::make_unique<state_watch>(
+            io_, std::filesystem::path(cfg_.manager_home_dir) / "containers",
+            [this](const std::string& id) { feed([this, id] { return core_.on_container_hint(id); }); },
+            [this] { feed([this] { return core_.on_poll_due(); }); });
+        watch_->start();
+    }
+    feed([this] { return core_.on_start(); });
+    mqtt_.start();
+}
+
+void app::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    poll_timer_.cancel();
+    if (watch_) watch_->stop();
+    mqtt_.stop();
+}
+
+void app::execute(twin::actions actions) {
+    for (auto& a : actions) {
+        std::visit(
+            overload{
+                [this](twin::publish& p) { mqtt_.publish(std::move(p.topic), std::move(p.payload), p.qos); },
+                [this](twin::subscribe& s) { mqtt_.subscribe(s.filter, s.qos); },
+                [this](twin::unsubscribe& u) { mqtt_.unsubscribe(u.filter); },
+                [this](twin::list_containers&) {
+                    kanto_.list([this](const grpc::Status& st, std::vector<kcm::types::Container> list) {
+                        if (stopped_) return;
+                        execute(st.ok() ? core_.on_containers_listed(list) : core_.on_kanto_failed(describe(st)));
+                    });
+                },
+                [this](twin::get_container& g) {
+                    kanto_.get(g.id, [this, id = g.id](const grpc::Status& st, std::optional<kcm::types::Container> c) {
+                        if (stopped_) return;
+                        execute(st.ok() ? core_.on_container_read(id, c) : core_.on_kanto_failed(describe(st)));
+                    });
+                },
+                [this](twin::read_file& r) {
+                    auto result = read_file_with_legacy(r.path, r.legacy_path);
+                    feed([this, path = r.path, result] { return core_.on_file_read(path, result.content, result.error); });
+                },
+                [](twin::write_file& w) {
+                    if (auto err = write_file_atomically(w.path, w.content); !err.empty()) spdlog::error("{}", err);
+                },
+                [this](twin::schedule_poll& s) {
+                    poll_timer_.expires_after(s.after);
+                    poll_timer_.async_wait([this](const boost::system::error_code& ec) {
+                        if (!ec && !stopped_) execute(core_.on_poll_due());
+                    });
+                },
+                [](twin::log& l) {
+                    switch (l.level) {
+                        case twin::log_level::debug: spdlog::debug("{}", l.text); break;
+                        case twin::log_level::info: spdlog::info("{}", l.text); break;
+                        case twin::log_level::warn: spdlog::warn("{}", l.text); break;
+                        case twin::log_level::error: spdlog::error("{}", l.text); break;
+                    }
+                },
+            },
+            a);
+    }
+}
+
+}  // namespace bridge

@@ -1,0 +1,63 @@
+// The daemon's configuration: Kanto-CM's own config.json format and flags (things.md §10), so a
+// device's /etc/container-management/config.json works unchanged, plus our settings in the
+// "twin_bridge" section. Precedence: defaults < config file < flags given on the command line.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bridge {
+
+struct config {
+    // things
+    bool things_enable = true;
+    std::string things_home_dir = "/var/lib/container-management";
+    std::vector<std::string> things_features{"ContainerFactory", "SoftwareUpdatable", "Metrics"};
+    // connection (shared with Kanto's update agent)
+    std::string broker_url = "tcp://localhost:1883";
+    std::chrono::milliseconds keep_alive{20000};
+    std::chrono::milliseconds disconnect_timeout{250};
+    std::string username;
+    std::string password;
+    std::chrono::milliseconds connect_timeout{30000};
+    std::chrono::milliseconds acknowledge_timeout{15000};
+    std::chrono::milliseconds subscribe_timeout{15000};
+    std::chrono::milliseconds unsubscribe_timeout{5000};
+    std::string root_ca;
+    std::string client_cert;
+    std::string client_key;
+    // grpc_server: where Kanto-CM listens
+    std::string grpc_protocol = "unix";
+    std::string grpc_address = "/run/container-management/container-management.sock";
+    // manager
+    std::string manager_home_dir = "/var/lib/container-management";
+    std::chrono::milliseconds default_stop_timeout{30000};
+    // log
+    std::string log_level = "INFO";
+    // twin_bridge: our own settings
+    std::chrono::milliseconds poll_interval{1000};
+    std::chrono::milliseconds max_retry_interval{30000};
+    bool watch_state_files = true;
+    int mqtt_max_inflight = 100;
+    std::size_t queue_limit = 100000;
+
+    std::string config_file;  // for messages
+    bool tls() const;
+};
+
+struct config_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct help_requested {
+    std::string text;
+};
+
+// Parses argv (and the --cfg-file it names). Throws config_error naming the key/flag and the reason,
+// or help_requested for --help.
+config load_config(int argc, const char* const* argv);
+
+}  // namespace bridge

@@ -1,0 +1,77 @@
+#include "kanto_client.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace bridge {
+namespace asio = boost::asio;
+
+std::string kanto_client::target(const config& cfg) {
+    return cfg.grpc_protocol == "unix" ? "unix:" + cfg.grpc_address : cfg.grpc_address;
+}
+
+kanto_client::kanto_client(asio::io_context& io, const config& cfg) : io_(io) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 * 1024 * 1024);  // List of thousands of containers
+    // Reconnect promptly when Kanto-CM comes back (gRPC's default back-off grows to 120 s).
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(std::min<long long>(cfg.max_retry_interval.count(), 5000)));
+    channel_ = grpc::CreateCustomChannel(target(cfg), grpc::InsecureChannelCredentials(), args);
+    stub_ = kcm::svc::Containers::NewStub(channel_);
+}
+
+std::unique_ptr<grpc::ClientContext> kanto_client::context(std::chrono::seconds deadline) const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + deadline);
+    return ctx;
+}
+
+void kanto_client::list(std::function<void(const grpc::Status&, std::vector<kcm::types::Container>)> done) {
+    struct call {
+        std::unique_ptr<grpc::ClientContext> ctx;
+        kcm::svc::ListContainersRequest req;
+        kcm::svc::ListContainersResponse resp;
+    };
+    auto c = std::make_shared<call>();
+    c->ctx = context(std::chrono::seconds(15));
+    stub_->async()->List(c->ctx.get(), &c->req, &c->resp, [this, c, done = std::move(done)](grpc::Status st) {
+        asio::post(io_, [c, st, done] {
+            std::vector<kcm::types::Container> out;
+            if (st.ok()) {
+                out.reserve(static_cast<std::size_t>(c->resp.containers_size()));
+                for (auto& x : *c->resp.mutable_containers()) out.push_back(std::move(x));
+            }
+            done(st, std::move(out));
+        });
+    });
+}
+
+void kanto_client::get(const std::string& id,
+                       std::function<void(const grpc::Status&, std::optional<kcm::types::Container>)> done) {
+    struct call {
+        std::unique_ptr<grpc::ClientContext> ctx;
+        kcm::svc::GetContainerRequest req;
+        kcm::svc::GetContainerResponse resp;
+    };
+    auto c = std::make_shared<call>();
+    c->ctx = context(std::chrono::seconds(10));
+    c->req.set_id(id);
+    stub_->async()->Get(c->ctx.get(), &c->req, &c->resp, [this, c, done = std::move(done)](grpc::Status st) {
+        asio::post(io_, [c, st, done] {
+            std::optional<kcm::types::Container> out;
+            if (st.ok() && c->resp.has_container()) out = std::move(*c->resp.mutable_container());
+            done(st, std::move(out));
+        });
+    });
+}
+
+std::string describe(const grpc::Status& st) {
+    static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                  "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                  "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+                                  "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+    const auto code = static_cast<std::size_t>(st.error_code());
+    return std::string(code < std::size(names) ? names[code] : "?") + ": " + st.error_message();
+}
+
+}  // namespace bridge

@@ -1,0 +1,287 @@
+#include "mqtt_link.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <filesystem>
+#include <future>
+#include <random>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace bridge {
+namespace asio = boost::asio;
+
+struct mqtt_link::send_context {
+    mqtt_link* self;
+    std::uint64_t generation;
+};
+
+namespace {
+
+// Paho C understands tcp://, ssl://, mqtt://, mqtts://, ws:// and wss://; Kanto also accepts these.
+std::string paho_url(const std::string& url) {
+    const auto sep = url.find("://");
+    const auto scheme = url.substr(0, sep);
+    if (scheme == "tls" || scheme == "tcps" || scheme == "mqtt+ssl") return "ssl" + url.substr(sep);
+    return url;
+}
+
+int port_of(const std::string& url, bool tls) {
+    const auto host_start = url.find("://") + 3;
+    auto rest = url.substr(host_start);
+    rest = rest.substr(0, rest.find('/'));
+    const auto colon = rest.rfind(':');
+    if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
+        try {
+            return std::stoi(rest.substr(colon + 1));
+        } catch (const std::exception&) {
+        }
+    }
+    return tls ? 8883 : 1883;
+}
+
+std::string random_client_id() {
+    std::random_device rd;
+    return "kanto-twin-bridge-" + std::to_string(rd()) + std::to_string(rd());
+}
+
+}  // namespace
+
+mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
+    : io_(io), cfg_(cfg), handlers_(std::move(h)), url_(paho_url(cfg.broker_url)),
+      broker_port_(port_of(cfg.broker_url, cfg.tls())), retry_timer_(io) {
+    MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
+    create.sendWhileDisconnected = 0;
+    const int rc = MQTTAsync_createWithOptions(&client_, url_.c_str(), random_client_id().c_str(),
+                                               MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create);
+    if (rc != MQTTASYNC_SUCCESS) {
+        throw config_error("connection.broker_url: Paho cannot use \"" + cfg.broker_url + "\" (" +
+                           MQTTAsync_strerror(rc) + ")");
+    }
+    MQTTAsync_setCallbacks(
+        client_, this,
+        [](void* ctx, char* cause) {
+            auto* self = static_cast<mqtt_link*>(ctx);
+            std::string why = cause != nullptr ? cause : "connection lost";
+            asio::post(self->io_, [self, why] { self->on_connection_lost(why); });
+        },
+        [](void* ctx, char* topic, int topic_len, MQTTAsync_message* m) -> int {
+            auto* self = static_cast<mqtt_link*>(ctx);
+            std::string t = topic_len > 0 ? std::string(topic, static_cast<std::size_t>(topic_len)) : std::string(topic);
+            std::string payload(static_cast<const char*>(m->payload), static_cast<std::size_t>(m->payloadlen));
+            MQTTAsync_freeMessage(&m);
+            MQTTAsync_free(topic);
+            asio::post(self->io_, [self, t = std::move(t), payload = std::move(payload)]() mutable {
+                if (self->handlers_.message) self->handlers_.message(std::move(t), std::move(payload));
+            });
+            return 1;
+        },
+        nullptr);
+    MQTTAsync_setConnected(client_, this, [](void* ctx, char*) {
+        auto* self = static_cast<mqtt_link*>(ctx);
+        asio::post(self->io_, [self] { self->on_connected(); });
+    });
+}
+
+mqtt_link::~mqtt_link() {
+    if (client_ != nullptr) MQTTAsync_destroy(&client_);
+}
+
+void mqtt_link::start() { connect(); }
+
+void mqtt_link::connect() {
+    if (stopping_) return;
+    MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
+    MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+    opts.keepAliveInterval = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg_.keep_alive).count());
+    opts.cleansession = 1;
+    opts.maxInflight = cfg_.mqtt_max_inflight;
+    opts.connectTimeout = std::max(1, static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg_.connect_timeout).count()));
+    opts.automaticReconnect = 1;
+    opts.minRetryInterval = 1;
+    opts.maxRetryInterval = 5;  // Kanto reconnects every few seconds too
+    if (!cfg_.username.empty()) {
+        opts.username = cfg_.username.c_str();
+        opts.password = cfg_.password.c_str();
+    }
+    if (cfg_.tls()) {
+        ssl.trustStore = cfg_.root_ca.c_str();
+        if (!cfg_.client_cert.empty()) {
+            ssl.keyStore = cfg_.client_cert.c_str();
+            ssl.privateKey = cfg_.client_key.c_str();
+        }
+        ssl.enableServerCertAuth = 1;
+        ssl.verify = 1;
+        ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+        opts.ssl = &ssl;
+    }
+    opts.context = this;
+    opts.onSuccess = nullptr;  // MQTTAsync_setConnected reports every successful connect
+    opts.onFailure = [](void* ctx, MQTTAsync_failureData* d) {
+        auto* self = static_cast<mqtt_link*>(ctx);
+        std::string why = d != nullptr && d->message != nullptr ? d->message
+                          : d != nullptr ? MQTTAsync_strerror(d->code) : "connect failed";
+        asio::post(self->io_, [self, why] { self->on_connect_failed(why); });
+    };
+    const int rc = MQTTAsync_connect(client_, &opts);
+    if (rc != MQTTASYNC_SUCCESS) on_connect_failed(MQTTAsync_strerror(rc));
+}
+
+void mqtt_link::on_connect_failed(const std::string& reason) {
+    if (stopping_) return;
+    // Paho reconnects by itself only after a first success; before that we retry (Kanto does not, B11).
+    spdlog::warn("cannot connect to the MQTT broker {}: {}; retrying in 2s", cfg_.broker_url, reason);
+    retry_timer_.expires_after(std::chrono::seconds(2));
+    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) connect();
+    });
+}
+
+void mqtt_link::on_connected() {
+    if (stopping_) return;
+    ++generation_;
+    connected_ = true;
+    in_flight_ = 0;
+    queue_.clear();
+    disable_nagle();
+    spdlog::info("connected to the MQTT broker {}{}", cfg_.broker_url, ever_connected_ ? " again" : "");
+    ever_connected_ = true;
+    if (handlers_.connected) handlers_.connected();
+    pump();
+}
+
+void mqtt_link::on_connection_lost(const std::string& cause) {
+    if (!connected_) return;
+    ++generation_;
+    connected_ = false;
+    in_flight_ = 0;
+    if (!queue_.empty()) spdlog::info("dropping {} queued message(s): the twin is published again after reconnecting", queue_.size());
+    queue_.clear();
+    spdlog::warn("lost the MQTT connection to {}: {}; reconnecting", cfg_.broker_url, cause);
+    if (handlers_.disconnected) handlers_.disconnected(cause);
+}
+
+void mqtt_link::publish(std::string topic, std::string payload, int qos) {
+    if (!connected_ || stopping_) return;  // everything is re-published after the next identity
+    if (queue_.size() >= cfg_.queue_limit) {
+        if (!overflowed_) spdlog::error("outbound queue full ({} messages): dropping messages until it drains", queue_.size());
+        overflowed_ = true;
+        ++dropped_;
+        return;
+    }
+    queue_.push_back({std::move(topic), std::move(payload), qos});
+    pump();
+}
+
+void mqtt_link::pump() {
+    while (connected_ && !queue_.empty() && in_flight_ < cfg_.mqtt_max_inflight) {
+        auto& m = queue_.front();
+        MQTTAsync_message msg = MQTTAsync_message_initializer;
+        msg.payload = m.payload.data();
+        msg.payloadlen = static_cast<int>(m.payload.size());
+        msg.qos = m.qos;
+        msg.retained = 0;
+        MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+        opts.context = new send_context{this, generation_};
+        opts.onSuccess = [](void* ctx, MQTTAsync_successData*) {
+            auto* sc = static_cast<send_context*>(ctx);
+            asio::post(sc->self->io_, [self = sc->self, gen = sc->generation] { self->on_sent(gen, true, 0); });
+            delete sc;
+        };
+        opts.onFailure = [](void* ctx, MQTTAsync_failureData* d) {
+            auto* sc = static_cast<send_context*>(ctx);
+            const int code = d != nullptr ? d->code : -1;
+            asio::post(sc->self->io_, [self = sc->self, gen = sc->generation, code] { self->on_sent(gen, false, code); });
+            delete sc;
+        };
+        const int rc = MQTTAsync_sendMessage(client_, m.topic.c_str(), &msg, &opts);  // Paho copies topic and payload
+        if (rc != MQTTASYNC_SUCCESS) {
+            delete static_cast<send_context*>(opts.context);
+            spdlog::warn("publish to {} refused by Paho: {}", m.topic, MQTTAsync_strerror(rc));
+            if (rc == MQTTASYNC_DISCONNECTED) return;  // the connection-lost callback follows
+            queue_.pop_front();
+            continue;
+        }
+        if (m.qos > 0) ++in_flight_;
+        queue_.pop_front();
+    }
+    if (overflowed_ && queue_.empty() && in_flight_ == 0) {
+        spdlog::warn("outbound queue drained after dropping {} message(s): publishing the twin again", dropped_);
+        overflowed_ = false;
+        dropped_ = 0;
+        if (handlers_.resync_needed) handlers_.resync_needed();
+    }
+}
+
+void mqtt_link::on_sent(std::uint64_t generation, bool ok, int code) {
+    if (generation != generation_) return;  // belongs to a connection that is gone
+    if (!ok) spdlog::warn("a publish was not acknowledged: {}", MQTTAsync_strerror(code));
+    if (in_flight_ > 0) --in_flight_;
+    pump();
+}
+
+void mqtt_link::subscribe(const std::string& filter, int qos) {
+    if (!connected_) return;
+    MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+    opts.context = this;
+    opts.onFailure = [](void*, MQTTAsync_failureData* d) {
+        spdlog::error("MQTT subscribe failed: {}", d != nullptr ? MQTTAsync_strerror(d->code) : "unknown");
+    };
+    if (int rc = MQTTAsync_subscribe(client_, filter.c_str(), qos, &opts); rc != MQTTASYNC_SUCCESS) {
+        spdlog::error("cannot subscribe {}: {}", filter, MQTTAsync_strerror(rc));
+    }
+}
+
+void mqtt_link::unsubscribe(const std::string& filter) {
+    if (!connected_) return;
+    MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+    if (int rc = MQTTAsync_unsubscribe(client_, filter.c_str(), &opts); rc != MQTTASYNC_SUCCESS) {
+        spdlog::warn("cannot unsubscribe {}: {}", filter, MQTTAsync_strerror(rc));
+    }
+}
+
+void mqtt_link::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    retry_timer_.cancel();
+    if (!MQTTAsync_isConnected(client_)) return;
+    std::promise<void> done;
+    MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
+    opts.timeout = static_cast<int>(cfg_.disconnect_timeout.count());
+    opts.context = &done;
+    opts.onSuccess = [](void* ctx, MQTTAsync_successData*) { static_cast<std::promise<void>*>(ctx)->set_value(); };
+    opts.onFailure = [](void* ctx, MQTTAsync_failureData*) { static_cast<std::promise<void>*>(ctx)->set_value(); };
+    if (MQTTAsync_disconnect(client_, &opts) == MQTTASYNC_SUCCESS) {
+        done.get_future().wait_for(cfg_.disconnect_timeout + std::chrono::seconds(2));
+    }
+    connected_ = false;
+}
+
+void mqtt_link::disable_nagle() {
+    // Paho C does not set TCP_NODELAY and exposes no socket: find our connection to the broker.
+    // Without it small QoS 1 publishes can wait for delayed ACKs (shared/conformance/README.md).
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        int fd = -1;
+        try {
+            fd = std::stoi(entry.path().filename().string());
+        } catch (const std::exception&) {
+            continue;
+        }
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+        int port = -1;
+        if (peer.ss_family == AF_INET) port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
+        if (peer.ss_family == AF_INET6) port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
+        if (port != broker_port_) continue;
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+}
+
+}  // namespace bridge
