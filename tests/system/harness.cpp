@@ -164,6 +164,20 @@ std::unique_ptr<kcm::svc::Containers::Stub> simulator::containers() const {
     return kcm::svc::Containers::NewStub(channel_);
 }
 
+bridge_process::bridge_process(const mosquitto& broker, const simulator& sim, std::vector<std::string> extra_args,
+                               std::filesystem::path things_home)
+    : things_home_(things_home.empty() ? dir_.path() / "things" : std::move(things_home)),
+      config_(dir_.path() / "config.json") {
+    std::ofstream(config_) << R"({"things":{"home_dir":")" << things_home_.string() << R"("},)"
+                           << R"("connection":{"broker_url":")" << broker.url() << R"("},)"
+                           << R"("grpc_server":{"address_path":")" << sim.socket().string() << R"("},)"
+                           << R"("manager":{"home_dir":")" << sim.home().string() << R"("},)"
+                           << R"("log":{"log_level":"DEBUG"}})";
+    std::vector<std::string> argv{find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"), "--cfg-file", config_.string()};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    proc_ = std::make_unique<child_process>(argv, dir_.path() / "bridge.log");
+}
+
 std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline) {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + deadline);

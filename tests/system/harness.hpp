@@ -96,6 +96,25 @@ private:
     std::shared_ptr<grpc::Channel> channel_;
 };
 
+// kanto-twin-bridge connected to `broker` and a simulator, with a generated Kanto-CM config.json
+// (things.home_dir in its own temporary directory unless one is given, e.g. to test a restart).
+class bridge_process {
+public:
+    bridge_process(const mosquitto& broker, const simulator& sim, std::vector<std::string> extra_args = {},
+                   std::filesystem::path things_home = {});
+    const std::filesystem::path& things_home() const { return things_home_; }
+    const std::filesystem::path& config_file() const { return config_; }
+    std::string log() const { return read_file(dir_.path() / "bridge.log"); }
+    bool alive() { return proc_->alive(); }
+    pid_t pid() const { return proc_->pid(); }
+    int stop(int sig = 15) { return proc_->stop(sig); }
+
+private:
+    temp_dir dir_;
+    std::filesystem::path things_home_, config_;
+    std::unique_ptr<child_process> proc_;
+};
+
 // A client context with a deadline, so a stuck server fails the test instead of hanging it.
 std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline = 30000ms);
 

@@ -1,0 +1,55 @@
+// Benchmark: identity -> last registration message for 100 and 1000 containers through a real
+// mosquitto, then the bridge's memory. Prints numbers, asserts nothing about time.
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "harness.hpp"
+#include "twin_session.hpp"
+
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+long rss_kib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+}
+
+}  // namespace
+
+int main() {
+    for (int n : {0, 100, 1000}) {
+        harness::mosquitto broker;
+        harness::simulator sim;
+        auto stub = sim.containers();
+        for (int i = 0; i < n; ++i) {
+            kcm::svc::CreateContainerRequest req;
+            req.mutable_container()->set_name(fmt::format("bench-{}", i));
+            req.mutable_container()->mutable_image()->set_name("docker.io/library/busybox:latest");
+            kcm::svc::CreateContainerResponse resp;
+            if (!stub->Create(harness::rpc_context().get(), req, &resp).ok()) return 1;
+        }
+        harness::twin_observer observer(broker);
+        harness::bridge_process bridge(broker, sim, {"--log-level", "WARN"});
+        if (!observer.wait_for_request()) return 1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the first List has completed
+        const long idle_rss = rss_kib(bridge.pid());
+        const auto t0 = clock_type::now();
+        observer.send_identity();
+        auto burst = observer.until([](const auto& m) { return m.path() == "/features/Metrics"; });
+        const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+        std::size_t bytes = 0;
+        for (const auto& m : observer.raw_log()) bytes += m.payload.size();
+        fmt::print("{:5} containers: identity -> last of {:4} registration messages ({:7.1f} kB) in {:7.1f} ms; "
+                   "bridge RSS {:.1f} MB before, {:.1f} MB after\n",
+                   n, burst.size(), bytes / 1000.0, ms, idle_rss / 1024.0, rss_kib(bridge.pid()) / 1024.0);
+    }
+    return 0;
+}
