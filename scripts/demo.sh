@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The main job, end to end: installs what is missing, builds, starts a local mosquitto and the Kanto-CM
-# simulator, creates two demo containers and lists them. Everything runs under $DEMO_DIR and is
-# stopped when the script ends (Ctrl-C, or after the demo with --no-wait).
+# The main job, end to end: installs what is missing, builds, starts a local mosquitto, the Kanto-CM
+# simulator with a few containers and kanto-twin-bridge, triggers the identity like the Leda docs
+# (mosquitto_pub on edge/thing/response), shows the twin, then stops a container and shows the
+# re-emitted state. Everything runs under $DEMO_DIR and is stopped when the script ends (Ctrl-C, or
+# right after the demo with --no-wait or CI=true).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 builddir=${BUILD_DIR:-build}
 demo_dir=${DEMO_DIR:-/tmp/kanto-twin-bridge-demo}
-port=${DEMO_MQTT_PORT:-18830}
 wait_at_end=yes
 [[ "${1:-}" == "--no-wait" || -n "${CI:-}" ]] && wait_at_end=no
 
@@ -17,6 +18,7 @@ ninja -C "$builddir"
 
 sim="$root/$builddir/examples/kanto-cm-sim/kanto-cm-sim"
 ctl="$root/$builddir/examples/kanto-cm-ctl/kanto-cm-ctl"
+bridge="$root/$builddir/bridge/kanto-twin-bridge"
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir"
 socket="$demo_dir/container-management.sock"
@@ -26,8 +28,14 @@ cleanup() {
     wait 2>/dev/null || true
 }
 trap cleanup EXIT
-
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The Leda docs use the default port; take another one if a broker already listens there.
+port=${DEMO_MQTT_PORT:-1883}
+if port_busy "$port"; then port=18830; fi
+mqtt_opts=()
+[[ $port == 1883 ]] || mqtt_opts=(-p "$port")
 
 step "mosquitto on 127.0.0.1:$port"
 cat > "$demo_dir/mosquitto.conf" <<CONF
@@ -38,24 +46,54 @@ set_tcp_nodelay true
 user root
 log_dest file $demo_dir/mosquitto.log
 CONF
-mosquitto -c "$demo_dir/mosquitto.conf" & pids+=($!)
+mosquitto -c "$demo_dir/mosquitto.conf" 2>/dev/null & pids+=($!)
 
-step "Kanto-CM simulator on $socket"
+step "Kanto-CM simulator on $socket, with three containers"
 "$sim" --socket "$socket" --home "$demo_dir/cm-home" 2>"$demo_dir/kanto-cm-sim.log" & pids+=($!)
 for _ in $(seq 100); do [[ -S "$socket" ]] && break; sleep 0.1; done
 [[ -S "$socket" ]] || { echo "the simulator did not start:"; cat "$demo_dir/kanto-cm-sim.log"; exit 1; }
-
-step "create two demo containers (one started)"
 web=$("$ctl" --socket "$socket" create --name web-frontend --env MODE=demo registry.example.com/acme/web:2.3.1)
+broker=$("$ctl" --socket "$socket" create --name databroker ghcr.io/eclipse/kuksa.val/databroker:0.2.5)
+"$ctl" --socket "$socket" create --name not-started localhost:5000/app:1.0 >/dev/null
 "$ctl" --socket "$socket" start "$web"
-"$ctl" --socket "$socket" create --name databroker ghcr.io/eclipse/kuksa.val/databroker:0.2.5 >/dev/null
-
-step "containers as Kanto-CM reports them (gRPC List)"
+"$ctl" --socket "$socket" start "$broker"
 "$ctl" --socket "$socket" list
 
+step "kanto-twin-bridge with a Kanto-CM config.json"
+cat > "$demo_dir/config.json" <<CONF
+{
+  "manager": {"home_dir": "$demo_dir/cm-home"},
+  "grpc_server": {"address_path": "$socket"},
+  "things": {"enable": true, "home_dir": "$demo_dir/things",
+             "features": ["ContainerFactory", "SoftwareUpdatable", "Metrics"]},
+  "connection": {"broker_url": "tcp://127.0.0.1:$port"}
+}
+CONF
+cat "$demo_dir/config.json"
+"$bridge" --cfg-file "$demo_dir/config.json" 2>"$demo_dir/bridge.log" & pids+=($!)
+mosquitto_sub -h 127.0.0.1 "${mqtt_opts[@]}" -t 'e/#' -v > "$demo_dir/twin.log" & pids+=($!)
+for _ in $(seq 50); do grep -q 'connected to the MQTT broker' "$demo_dir/bridge.log" && break; sleep 0.1; done
+
+identity='{"deviceId":"dummy-namespace:dummy-gateway:dummy-device-id","tenantId":"dummy-tenant-id"}'
+step "the cloud connector's identity, as in the Leda docs"
+echo "mosquitto_pub${mqtt_opts[*]:+ ${mqtt_opts[*]}} -t 'edge/thing/response' -m '$identity'"
+mosquitto_pub -h 127.0.0.1 "${mqtt_opts[@]}" -t 'edge/thing/response' -m "$identity"
+sleep 1
+
+step "the twin as published on e/dummy-tenant-id/dummy-namespace:dummy-gateway:dummy-device-id:edge:containers"
+python3 scripts/show-twin.py "$demo_dir/twin.log"
+seen=$(wc -l < "$demo_dir/twin.log")
+
+step "stop web-frontend: the bridge re-emits its state"
+"$ctl" --socket "$socket" stop "$web"
+sleep 1
+python3 scripts/show-twin.py "$demo_dir/twin.log" "$seen"
+
 echo
-echo "Logs and state: $demo_dir"
+echo "Bridge log: $demo_dir/bridge.log   Twin messages: $demo_dir/twin.log"
 if [[ $wait_at_end == yes ]]; then
-    echo "Everything keeps running; press Ctrl-C to stop. Try: $ctl --socket $socket list"
+    echo "Everything keeps running; press Ctrl-C to stop. Try:"
+    echo "  $ctl --socket $socket pause $broker"
+    echo "  mosquitto_sub${mqtt_opts[*]:+ ${mqtt_opts[*]}} -t 'e/#' -v"
     wait
 fi
