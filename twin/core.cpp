@@ -120,14 +120,18 @@ actions core::on_kanto_failed(const std::string& error) {
     return out;
 }
 
-actions core::on_containers_listed(const std::vector<kcm::types::Container>& containers) {
-    actions out;
+void core::read_succeeded(actions& out) {
     read_in_flight_ = false;
     if (!kanto_ok_) {
         kanto_ok_ = true;
         failures_ = 0;
         say(out, log_level::info, "Kanto-CM is reachable again");
     }
+}
+
+actions core::on_containers_listed(const std::vector<kcm::types::Container>& containers) {
+    actions out;
+    read_succeeded(out);
     std::map<std::string, const kcm::types::Container*> now;
     for (const auto& c : containers) now[c.id()] = &c;
     std::set<std::string> ids;
@@ -147,12 +151,7 @@ actions core::on_containers_listed(const std::vector<kcm::types::Container>& con
 
 actions core::on_container_read(const std::string& id, const std::optional<kcm::types::Container>& c) {
     actions out;
-    read_in_flight_ = false;
-    if (!kanto_ok_) {
-        kanto_ok_ = true;
-        failures_ = 0;
-        say(out, log_level::info, "Kanto-CM is reachable again");
-    }
+    read_succeeded(out);
     observe(id, c ? &*c : nullptr, out);
     next_read(out);
     return out;

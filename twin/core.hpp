@@ -58,6 +58,7 @@ private:
     void start_registration(actions& out);
     void try_finish_registration(actions& out);
     void next_read(actions& out);
+    void read_succeeded(actions& out);
     void observe(const std::string& id, const kcm::types::Container* now, actions& out);
     void publish_modify(const std::string& path, const boost::json::value& value, actions& out);
     void publish_dependencies(actions& out);
