@@ -17,6 +17,7 @@ twin::core_config core_config_of(const config& cfg) {
     c.home_dir = cfg.things_home_dir;
     c.poll_interval = cfg.poll_interval;
     c.max_backoff = cfg.max_retry_interval;
+    c.max_payload = cfg.max_payload;
     return c;
 }
 
@@ -93,6 +94,11 @@ void app::execute(twin::actions actions) {
                     kanto_.get(g.id, [this, id = g.id](const grpc::Status& st, std::optional<kcm::types::Container> c) {
                         if (stopped_) return;
                         execute(st.ok() ? core_.on_container_read(id, c) : core_.on_kanto_failed(describe(st)));
+                    });
+                },
+                [this](twin::call_kanto& c) {
+                    kanto_.call(c.request, [this, op = c.op](twin::kanto_result r) {
+                        if (!stopped_) execute(core_.on_kanto_done(op, r));
                     });
                 },
                 [this](twin::read_file& r) {

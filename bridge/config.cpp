@@ -126,6 +126,7 @@ void read_file(config& c, const std::string& path) {
     r.get({"twin_bridge", "watch_state_files"}, c.watch_state_files);
     r.get_int({"twin_bridge", "mqtt_max_inflight"}, c.mqtt_max_inflight, 1);
     r.get_int({"twin_bridge", "queue_limit"}, c.queue_limit, 1);
+    r.get_int({"twin_bridge", "max_payload"}, c.max_payload, 1);
 }
 
 std::vector<std::string> split_list(const std::vector<std::string>& values) {
@@ -215,6 +216,7 @@ config load_config(int argc, const char* const* argv) {
         ("watch-state-files", po::value<bool>()->implicit_value(true), "twin_bridge.watch_state_files: react to <cm-home-dir>/containers at once (default true)")
         ("mqtt-max-inflight", po::value<int>(), "twin_bridge.mqtt_max_inflight: QoS 1 messages awaiting PUBACK (default 100)")
         ("queue-limit", po::value<std::size_t>(), "twin_bridge.queue_limit: outbound messages queued (default 100000)")
+        ("max-payload", po::value<std::size_t>(), "twin_bridge.max_payload: largest inbound command in bytes (default 262144)")
         ("help,h", "show this help");
     po::options_description all("kanto-twin-bridge: the digital twin of a Kanto-CM device's containers, over MQTT");
     all.add(kanto).add(ours);
@@ -273,6 +275,10 @@ config load_config(int argc, const char* const* argv) {
     if (vm.count("queue-limit") != 0) {
         c.queue_limit = vm["queue-limit"].as<std::size_t>();
         if (c.queue_limit < 1) throw config_error("--queue-limit: must be at least 1");
+    }
+    if (vm.count("max-payload") != 0) {
+        c.max_payload = vm["max-payload"].as<std::size_t>();
+        if (c.max_payload < 1) throw config_error("--max-payload: must be at least 1");
     }
     validate(c);
     return c;

@@ -43,6 +43,7 @@ struct config {
     bool watch_state_files = true;
     int mqtt_max_inflight = 100;
     std::size_t queue_limit = 100000;
+    std::size_t max_payload = 256 * 1024;  // inbound command payloads above this are refused (413)
 
     std::string config_file;  // for messages
     bool tls() const;

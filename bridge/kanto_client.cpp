@@ -65,6 +65,68 @@ void kanto_client::get(const std::string& id,
     });
 }
 
+namespace {
+
+// One generic unary call: the request and response live until the completion runs on the loop.
+template <class Request, class Response, class Invoke>
+void unary(asio::io_context& io, Invoke invoke, const Request& request, std::unique_ptr<grpc::ClientContext> ctx,
+           std::function<void(twin::kanto_result)> done) {
+    struct call {
+        std::unique_ptr<grpc::ClientContext> ctx;
+        Request req;
+        Response resp;
+    };
+    auto c = std::make_shared<call>();
+    c->ctx = std::move(ctx);
+    c->req = request;
+    invoke(c->ctx.get(), &c->req, &c->resp, [&io, c, done = std::move(done)](grpc::Status st) {
+        asio::post(io, [c, st, done] {
+            twin::kanto_result r;
+            r.ok = st.ok();
+            // Kanto-CM's domain errors are UNKNOWN with its text; transport errors get their code too.
+            if (!st.ok()) r.error = st.error_code() == grpc::StatusCode::UNKNOWN ? st.error_message() : describe(st);
+            if constexpr (std::is_same_v<Response, kcm::svc::CreateContainerResponse>) {
+                if (st.ok() && c->resp.has_container()) r.created = c->resp.container();
+            }
+            done(std::move(r));
+        });
+    });
+}
+
+}  // namespace
+
+void kanto_client::call(const twin::kanto_request& request, std::function<void(twin::kanto_result)> done) {
+    using empty = google::protobuf::Empty;
+    // Create pulls the image and Stop waits for the process: generous deadlines, never none.
+    auto ctx = context(std::chrono::minutes(10));
+    auto* async = stub_->async();
+    // The generated async methods are overloaded (callback / reactor): pick the callback one.
+#define KTB_CALL(method) [async](auto* c, auto* q, auto* r, auto cb) { async->method(c, q, r, std::move(cb)); }
+    std::visit(
+        [&](const auto& req) {
+            using R = std::decay_t<decltype(req)>;
+            if constexpr (std::is_same_v<R, kcm::svc::CreateContainerRequest>) {
+                unary<R, kcm::svc::CreateContainerResponse>(io_, KTB_CALL(Create), req, std::move(ctx), std::move(done));
+            } else if constexpr (std::is_same_v<R, kcm::svc::StartContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Start), req, std::move(ctx), std::move(done));
+            } else if constexpr (std::is_same_v<R, kcm::svc::StopContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Stop), req, std::move(ctx), std::move(done));
+            } else if constexpr (std::is_same_v<R, kcm::svc::PauseContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Pause), req, std::move(ctx), std::move(done));
+            } else if constexpr (std::is_same_v<R, kcm::svc::UnpauseContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Unpause), req, std::move(ctx), std::move(done));
+            } else if constexpr (std::is_same_v<R, kcm::svc::RenameContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Rename), req, std::move(ctx), std::move(done));
+            } else if constexpr (std::is_same_v<R, kcm::svc::RemoveContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Remove), req, std::move(ctx), std::move(done));
+            } else {
+                unary<R, empty>(io_, KTB_CALL(Update), req, std::move(ctx), std::move(done));
+            }
+        },
+        request);
+#undef KTB_CALL
+}
+
 std::string describe(const grpc::Status& st) {
     static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
                                   "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",

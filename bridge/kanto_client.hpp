@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include "actions.hpp"
 #include "config.hpp"
 #include "kanto_cm_api.hpp"
 
@@ -27,6 +28,9 @@ public:
     void list(std::function<void(const grpc::Status&, std::vector<kcm::types::Container>)> done);
     // An unknown id is OK with nullopt, as Kanto-CM answers it.
     void get(const std::string& id, std::function<void(const grpc::Status&, std::optional<kcm::types::Container>)> done);
+
+    // An operation for a cloud command (Create, Start, Stop, ...). Errors carry Kanto-CM's text.
+    void call(const twin::kanto_request& request, std::function<void(twin::kanto_result)> done);
 
 private:
     std::unique_ptr<grpc::ClientContext> context(std::chrono::seconds deadline) const;

@@ -2,9 +2,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "kanto_cm_api.hpp"
 
 namespace twin {
 
@@ -40,6 +44,20 @@ struct write_file {
 struct schedule_poll {
     std::chrono::milliseconds after;
 };
+// A Kanto-CM operation for a cloud command; answer with core::on_kanto_done.
+using kanto_request =
+    std::variant<kcm::svc::CreateContainerRequest, kcm::svc::StartContainerRequest, kcm::svc::StopContainerRequest,
+                 kcm::svc::PauseContainerRequest, kcm::svc::UnpauseContainerRequest, kcm::svc::RenameContainerRequest,
+                 kcm::svc::RemoveContainerRequest, kcm::svc::UpdateContainerRequest>;
+struct call_kanto {
+    std::uint64_t op;
+    kanto_request request;
+};
+struct kanto_result {
+    bool ok = true;
+    std::string error;                            // Kanto-CM's text when !ok
+    std::optional<kcm::types::Container> created; // CreateContainerResponse.container
+};
 enum class log_level { debug, info, warn, error };
 struct log {
     log_level level;
@@ -47,7 +65,7 @@ struct log {
 };
 
 using action = std::variant<publish, subscribe, unsubscribe, list_containers, get_container, read_file,
-                            write_file, schedule_poll, log>;
+                            write_file, schedule_poll, log, call_kanto>;
 using actions = std::vector<action>;
 
 }  // namespace twin

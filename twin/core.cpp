@@ -71,11 +71,13 @@ void core::next_read(actions& out) {
         list_wanted_ = false;
         dirty_.clear();
         read_in_flight_ = true;
+        ++reads_issued_;
         out.push_back(list_containers{});
     } else if (!dirty_.empty()) {
         auto id = *dirty_.begin();
         dirty_.erase(dirty_.begin());
         read_in_flight_ = true;
+        ++reads_issued_;
         out.push_back(get_container{std::move(id)});
     } else if (!poll_armed_) {
         poll_armed_ = true;
@@ -117,6 +119,7 @@ actions core::on_kanto_failed(const std::string& error) {
     ++failures_;
     poll_armed_ = true;
     out.push_back(schedule_poll{retry_delay()});
+    reads_completed(true, {}, out);  // operations waiting for a fresh read are answered without one
     return out;
 }
 
@@ -145,6 +148,7 @@ actions core::on_containers_listed(const std::vector<kcm::types::Container>& con
         reg_have_list_ = true;
         try_finish_registration(out);
     }
+    reads_completed(true, {}, out);
     next_read(out);
     return out;
 }
@@ -153,6 +157,7 @@ actions core::on_container_read(const std::string& id, const std::optional<kcm::
     actions out;
     read_succeeded(out);
     observe(id, c ? &*c : nullptr, out);
+    reads_completed(false, id, out);
     next_read(out);
     return out;
 }
@@ -217,6 +222,7 @@ actions core::on_connected() {
     identity_.reset();
     registered_ = false;
     registering_ = false;
+    command_filter_.clear();  // a clean session has no subscriptions
     out.push_back(subscribe{identity_response_topic, 1});
     out.push_back(publish{identity_request_topic, identity_request_payload, 1});
     return out;
@@ -233,6 +239,10 @@ actions core::on_disconnected() {
 
 actions core::on_message(const std::string& topic, const std::string& payload) {
     actions out;
+    if (topic.rfind("command//", 0) == 0) {
+        handle_command(topic, payload, out);
+        return out;
+    }
     if (topic != identity_response_topic) return out;
     auto parsed = parse_identity(payload);
     if (auto* reason = std::get_if<std::string>(&parsed)) {
@@ -254,6 +264,10 @@ actions core::on_message(const std::string& topic, const std::string& payload) {
             break;
         case identity_change::thing_changed:
             say(out, log_level::info, "identity changed: thing " + thing_->str() + " -> " + next_thing.str());
+            if (!command_filter_.empty()) {  // the old thing is unknown from now on
+                out.push_back(unsubscribe{command_filter_});
+                command_filter_.clear();
+            }
             break;
     }
     identity_ = std::move(next);
@@ -327,6 +341,8 @@ void core::try_finish_registration(actions& out) {
         publish_modify(feature_path(features::metrics), definition_only(features::metrics_definition), out);
     }
     registered_ = true;
+    thing_deleted_ = false;
+    subscribe_commands(out);  // after the burst, like Kanto
     say(out, log_level::info,
         "registered " + thing_->str() + ": " + std::to_string(known_.size()) + " container(s), " +
             std::to_string(stale) + " stale feature(s) deleted");

@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 
 #include "actions.hpp"
+#include "command.hpp"
 #include "identity.hpp"
 #include "kanto_cm_api.hpp"
 #include "thing_id.hpp"
@@ -28,6 +29,7 @@ struct core_config {
     std::chrono::milliseconds poll_interval{1000};
     std::chrono::milliseconds max_backoff{30000};  // cap of the retry delay while Kanto-CM is unreachable
     std::size_t list_threshold = 16;               // more changed ids than this: one List, not many Gets
+    std::size_t max_payload = 256 * 1024;          // inbound command payloads above this get a 413
 };
 
 class core {
@@ -47,6 +49,7 @@ public:
     actions on_file_read(const std::string& path, const std::optional<std::string>& content,
                          const std::string& error = {});
     actions on_resync_needed();  // outbound messages were lost: publish everything again
+    actions on_kanto_done(std::uint64_t op, const kanto_result& result);  // a call_kanto finished
 
     // For tests and diagnostics.
     bool registered() const { return registered_; }
@@ -64,6 +67,41 @@ private:
     void publish_dependencies(actions& out);
     void write_persisted(bool null_when_empty, actions& out);
     std::vector<const kcm::types::Container*> sorted_containers() const;
+
+    // Cloud commands (core_commands.cpp).
+    struct command_request {
+        std::string reply_thing;  // <id> of command//<id>/res/...
+        std::string req_id;
+        std::string ditto_topic;
+        std::string path;
+        std::optional<std::string> correlation_id;
+        bool one_way = true;
+        std::string feature;
+        std::string operation;
+        std::optional<boost::json::value> value;
+    };
+    struct pending_op {
+        command_request req;
+        std::string queue;           // operations of one queue run one after another
+        std::string container_id;    // re-read before answering a success
+        std::vector<kanto_request> steps;
+        std::optional<boost::json::value> result;  // 200 value (create: the new id)
+        bool started = false;
+        std::uint64_t answer_after_read = 0;       // answer once a read with this number completes
+    };
+    void handle_command(const std::string& topic, const std::string& payload, actions& out);
+    void handle_twin_event(const hono_command_topic& t, const std::string& payload, actions& out);
+    void handle_software_updatable(const command_request& req, actions& out);
+    void handle_metrics(const command_request& req, actions& out);
+    void dispatch(command_request req, actions& out);
+    void reply(const command_request& req, int status, const std::optional<boost::json::value>& value, actions& out);
+    void reply_error(const command_request& req, const error_info& e, const std::string& path, actions& out);
+    void run_op(std::uint64_t id, actions& out);
+    void start_next(const std::string& queue, actions& out);
+    void finish_op(std::uint64_t id, actions& out);
+    void reads_completed(bool list, const std::string& id, actions& out);
+    bool feature_exists(const std::string& feature) const;
+    void subscribe_commands(actions& out);
     std::chrono::milliseconds retry_delay() const;
 
     core_config config_;
@@ -86,6 +124,12 @@ private:
     bool list_wanted_ = false;
     std::set<std::string> dirty_;
     bool poll_armed_ = false;
+    std::uint64_t reads_issued_ = 0;  // numbers the reads, so answers can wait for a fresh one
+    std::string command_filter_;      // command//<thing>/req/# while subscribed
+    bool thing_deleted_ = false;      // a twin event deleted the thing: commands get 404
+    std::uint64_t next_op_ = 1;
+    std::map<std::uint64_t, pending_op> ops_;
+    std::map<std::string, std::vector<std::uint64_t>> queues_;
     bool kanto_ok_ = true;
     int failures_ = 0;
 };

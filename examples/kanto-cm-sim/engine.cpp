@@ -24,6 +24,25 @@ namespace {
 
 std::string not_found(const std::string& id) { return fmt::format("no such container with id = {} exists", id); }
 
+// What containerd reports for an image that cannot be pulled: a refused connection for an explicit
+// host:port registry, else an unresolvable reference.
+std::string pull_error(const std::string& image) {
+    const auto slash = image.find('/');
+    const auto registry = slash == std::string::npos ? std::string() : image.substr(0, slash);
+    if (registry.find(':') == std::string::npos) {
+        return fmt::format("failed to resolve reference \"{}\": object required", image);
+    }
+    auto repo = image.substr(slash + 1);
+    std::string tag = "latest";
+    if (const auto colon = repo.rfind(':'); colon != std::string::npos) {
+        tag = repo.substr(colon + 1);
+        repo.resize(colon);
+    }
+    return fmt::format("failed to resolve reference \"{}\": failed to do request: Head \"http://{}/v2/{}/manifests/{}\": "
+                       "dial tcp {}: connect: connection refused",
+                       image, registry, repo, tag, registry);
+}
+
 std::string now_text() { return rfc3339_nano(std::chrono::system_clock::now()); }
 
 bool is_running_or_paused(const kcm::types::Container& c) {
@@ -108,7 +127,7 @@ create_outcome engine::create(kcm::types::Container c) {
     }
     for (const auto& text : options_.fail_pull) {
         if (image.find(text) != std::string::npos) {
-            out.error = fmt::format("failed to resolve reference \"{}\": object required", image);
+            out.error = pull_error(image);
             return out;
         }
     }
@@ -205,6 +224,9 @@ std::string engine::do_start(record& r, bool by_user) {
     std::error_code ec;
     std::filesystem::create_directories(files_.container_dir(r.c.id()), ec);
     spec.output_path = (files_.container_dir(r.c.id()) / "output.log").string();
+    for (const auto& text : options_.ignore_sigterm) {
+        if (r.c.image().name().find(text) != std::string::npos) spec.ignore_sigterm = true;
+    }
 
     auto s = spawner_.spawn(spec);  // the spawner thread never takes mu_, so holding it is safe
     if (!s.error.empty()) {

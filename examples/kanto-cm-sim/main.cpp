@@ -45,8 +45,10 @@ int main(int argc, char** argv) {
          "state directory; container files go to <home>/containers/<id>/config.json (required)")
         ("stop-timeout", po::value(&options.default_stop_timeout)->default_value(30),
          "default stop timeout in seconds (manager.default_ctrs_stop_timeout)")
-        ("fail-pull", po::value(&options.fail_pull)->composing()->default_value({"pull-fails"}, "pull-fails"),
+        ("fail-pull", po::value(&options.fail_pull)->composing()->default_value({"pull-fails", "127.0.0.1:1/"}, "pull-fails 127.0.0.1:1/"),
          "Create fails like an image pull error for images whose name contains this text (repeatable)")
+        ("ignore-sigterm", po::value(&options.ignore_sigterm)->composing(),
+         "containers of images whose name contains this text ignore SIGTERM, like a PID 1 without handlers (repeatable)")
         ("pull-delay", po::value(&delays)->composing(),
          "TEXT=MS: Create of images whose name contains TEXT takes MS milliseconds (repeatable)");
     po::variables_map vm;

@@ -87,6 +87,11 @@ spawned spawner::spawn(const spawn_spec& spec) {
             sigset_t none;
             sigemptyset(&none);
             ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            if (spec.ignore_sigterm) {
+                struct sigaction ignore {};
+                ignore.sa_handler = SIG_IGN;
+                ::sigaction(SIGTERM, &ignore, nullptr);
+            }
             ::dup2(in, 0);
             ::dup2(out, 1);
             ::dup2(out, 2);

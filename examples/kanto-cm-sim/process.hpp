@@ -21,6 +21,7 @@ struct spawn_spec {
     std::vector<std::string> argv;     // argv[0] must be an executable path
     std::vector<std::string> env;      // full environment, NAME=value
     std::string output_path;           // stdout and stderr are appended here
+    bool ignore_sigterm = false;       // start with SIGTERM ignored (inherited through exec)
 };
 
 struct spawned {

@@ -1,0 +1,309 @@
+#include "operation_args.hpp"
+
+#include <cmath>
+
+#include <boost/json.hpp>
+
+#include "go_json.hpp"
+
+namespace twin {
+namespace json = boost::json;
+using go_json::member;
+using go_json::target;
+
+std::string restart_policy_from_twin(const std::string& v) {
+    if (v == "ALWAYS") return "always";
+    if (v == "ON_FAILURE") return "on-failure";
+    if (v == "UNLESS_STOPPED") return "unless-stopped";
+    if (v == "NO") return "no";
+    return v;
+}
+
+std::string network_mode_from_twin(const std::string& v) {
+    if (v == "BRIDGE") return "bridge";
+    if (v == "HOST") return "host";
+    return v;
+}
+
+std::string log_type_from_twin(const std::string& v) {
+    if (v == "JSON_FILE") return "json-file";
+    if (v == "NONE") return "none";
+    return v;
+}
+
+std::string log_mode_from_twin(const std::string& v) {
+    if (v == "BLOCKING") return "blocking";
+    if (v == "NON_BLOCKING") return "non-blocking";
+    return v;
+}
+
+std::string propagation_from_twin(const std::string& v) {
+    for (const char* m : {"PRIVATE", "RSHARED", "SHARED", "RSLAVE", "SLAVE"}) {
+        if (v == m) {
+            std::string low(v);
+            for (auto& ch : low) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            return low;
+        }
+    }
+    return "rprivate";
+}
+
+namespace {
+
+// Decoding steps stop at the first error, like Go's decoder.
+#define TRY(expr)                              \
+    if (auto err_ = (expr); !err_.empty()) { \
+        return err_;                           \
+    }
+
+std::string decode_restart_policy(const json::object& o, const target& t, kcm::types::RestartPolicy& p) {
+    std::string type;
+    std::int64_t max = 0;
+    double timeout = 0;
+    TRY(go_json::get(member(o, "type"), t.member("restartPolicy", "type", "string"), type));
+    TRY(go_json::get(member(o, "maxRetryCount"), t.member("restartPolicy", "maxRetryCount", "int"), max));
+    TRY(go_json::get(member(o, "retryTimeout"), t.member("restartPolicy", "retryTimeout", "float64"), timeout));
+    p.set_type(restart_policy_from_twin(type));
+    p.set_maximum_retry_count(max);
+    p.set_retry_timeout(static_cast<std::int64_t>(std::trunc(timeout)));  // seconds, decimals dropped (Q9)
+    return {};
+}
+
+std::string decode_resources(const json::object& o, const target& t, kcm::types::Resources& r) {
+    std::string memory, reservation, swap;
+    TRY(go_json::get(member(o, "memory"), t.member("resources", "memory", "string"), memory));
+    TRY(go_json::get(member(o, "memoryReservation"), t.member("resources", "memoryReservation", "string"), reservation));
+    TRY(go_json::get(member(o, "memorySwap"), t.member("resources", "memorySwap", "string"), swap));
+    r.set_memory(memory);
+    r.set_memory_reservation(reservation);
+    r.set_memory_swap(swap);
+    return {};
+}
+
+template <class F>
+std::string each_object(const json::value* v, const target& t, F&& f) {
+    const json::array* a = nullptr;
+    TRY(go_json::get_array(v, t, a));
+    if (a == nullptr) return {};
+    for (const auto& e : *a) {
+        if (e.is_null()) continue;
+        if (!e.is_object()) return t.error(go_json::kind(e));
+        TRY(f(e.as_object()));
+    }
+    return {};
+}
+
+std::variant<create_args, std::string> decode_create_common(const json::value* value, const char* type, bool with_config) {
+    const target top{"", "", type};
+    create_args out;
+    const json::object* o = nullptr;
+    if (auto e = go_json::get_object(value, top, o); !e.empty()) return e;
+    if (o != nullptr) {
+        const std::string st = std::string(type).substr(std::string(type).find('.') + 1);
+        if (auto e = go_json::get(member(*o, "imageRef"), top.member(st, "imageRef", "string"), out.image_ref); !e.empty()) return e;
+        if (auto e = go_json::get(member(*o, "start"), top.member(st, "start", "bool"), out.start); !e.empty()) return e;
+        if (with_config) {
+            std::string name;
+            if (auto e = go_json::get(member(*o, "name"), top.member(st, "name", "string"), name); !e.empty()) return e;
+            out.container.set_name(name);
+            const json::object* config = nullptr;
+            if (auto e = go_json::get_object(member(*o, "config"), top.member(st, "config", "things.configuration"), config); !e.empty()) {
+                return e;
+            }
+            if (config != nullptr) {
+                if (auto e = apply_twin_config(*config, out.container); !e.empty()) return e;
+            }
+        }
+    }
+    out.container.mutable_image()->set_name(out.image_ref);
+    return out;
+}
+
+}  // namespace
+
+std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c) {
+    const target t{"", "", "things.configuration"};
+    auto f = [&](const char* name, const char* type) { return t.member("configuration", name, type); };
+    std::string domain, host, network;
+    bool open_stdin = false, tty = false, privileged = false;
+    std::vector<std::string> extra_hosts, extra_caps, env, cmd;
+    TRY(go_json::get(member(cfg, "domainName"), f("domainName", "string"), domain));
+    TRY(go_json::get(member(cfg, "hostName"), f("hostName", "string"), host));
+    TRY(go_json::get(member(cfg, "openStdin"), f("openStdin", "bool"), open_stdin));
+    TRY(go_json::get(member(cfg, "tty"), f("tty", "bool"), tty));
+    TRY(go_json::get(member(cfg, "privileged"), f("privileged", "bool"), privileged));
+    TRY(go_json::get(member(cfg, "extraHosts"), f("extraHosts", "[]string"), extra_hosts));
+    TRY(go_json::get(member(cfg, "extraCapabilities"), f("extraCapabilities", "[]string"), extra_caps));
+    TRY(go_json::get(member(cfg, "env"), f("env", "[]string"), env));
+    TRY(go_json::get(member(cfg, "cmd"), f("cmd", "[]string"), cmd));
+    TRY(go_json::get(member(cfg, "networkMode"), f("networkMode", "string"), network));
+
+    c.set_domain_name(domain);
+    if (!host.empty()) c.set_host_name(host);
+    c.mutable_io_config()->set_open_stdin(open_stdin);
+    c.mutable_io_config()->set_tty(tty);
+    auto* hc = c.mutable_host_config();
+    hc->set_privileged(privileged);
+    hc->set_network_mode(network_mode_from_twin(network));
+    for (auto& h : extra_hosts) hc->add_extra_hosts(h);
+    if (!privileged) {
+        for (auto& cap : extra_caps) hc->add_extra_capabilities(cap);
+    }
+    if (!env.empty() || !cmd.empty()) {
+        for (auto& e : env) c.mutable_config()->add_env(e);
+        for (auto& a : cmd) c.mutable_config()->add_cmd(a);
+    }
+
+    const json::object* rp = nullptr;
+    TRY(go_json::get_object(member(cfg, "restartPolicy"), f("restartPolicy", "things.restartPolicy"), rp));
+    if (rp != nullptr) TRY(decode_restart_policy(*rp, f("restartPolicy", ""), *hc->mutable_restart_policy()));
+
+    TRY(each_object(member(cfg, "devices"), f("devices", "things.device"), [&](const json::object& d) -> std::string {
+        auto* dev = hc->add_devices();
+        std::string on_host, in_container, perms;
+        TRY(go_json::get(member(d, "pathOnHost"), f("devices", "").member("device", "pathOnHost", "string"), on_host));
+        TRY(go_json::get(member(d, "pathInContainer"), f("devices", "").member("device", "pathInContainer", "string"), in_container));
+        TRY(go_json::get(member(d, "cgroupPermissions"), f("devices", "").member("device", "cgroupPermissions", "string"), perms));
+        dev->set_path_on_host(on_host);
+        dev->set_path_in_container(in_container);
+        dev->set_cgroup_permissions(perms);
+        return {};
+    }));
+    TRY(each_object(member(cfg, "portMappings"), f("portMappings", "things.portMapping"), [&](const json::object& p) -> std::string {
+        const auto pt = f("portMappings", "");
+        std::string proto, host_ip;
+        std::int64_t host_port = 0, host_port_end = 0, container_port = 0;
+        TRY(go_json::get(member(p, "proto"), pt.member("portMapping", "proto", "string"), proto));
+        TRY(go_json::get_uint16(member(p, "hostPort"), pt.member("portMapping", "hostPort", "uint16"), host_port));
+        TRY(go_json::get_uint16(member(p, "hostPortEnd"), pt.member("portMapping", "hostPortEnd", "uint16"), host_port_end));
+        TRY(go_json::get_uint16(member(p, "containerPort"), pt.member("portMapping", "containerPort", "uint16"), container_port));
+        TRY(go_json::get(member(p, "hostIP"), pt.member("portMapping", "hostIP", "string"), host_ip));
+        auto* pm = hc->add_port_mappings();
+        pm->set_protocol(proto);
+        pm->set_host_port(host_port);
+        pm->set_host_port_end(host_port_end);
+        pm->set_container_port(container_port);
+        pm->set_host_ip(host_ip);
+        return {};
+    }));
+    TRY(each_object(member(cfg, "mountPoints"), f("mountPoints", "things.mountPoint"), [&](const json::object& m) -> std::string {
+        const auto mt = f("mountPoints", "");
+        std::string source, destination, mode;
+        TRY(go_json::get(member(m, "source"), mt.member("mountPoint", "source", "string"), source));
+        TRY(go_json::get(member(m, "destination"), mt.member("mountPoint", "destination", "string"), destination));
+        TRY(go_json::get(member(m, "propagationMode"), mt.member("mountPoint", "propagationMode", "string"), mode));
+        auto* mp = c.add_mounts();
+        mp->set_source(source);
+        mp->set_destination(destination);
+        mp->set_propagation_mode(propagation_from_twin(mode));
+        return {};
+    }));
+
+    const json::object* log = nullptr;
+    TRY(go_json::get_object(member(cfg, "log"), f("log", "things.logConfiguration"), log));
+    if (log != nullptr) {
+        const auto lt = f("log", "");
+        std::string type, max_size, root_dir, mode, max_buffer;
+        std::int64_t max_files = 0;
+        TRY(go_json::get(member(*log, "type"), lt.member("logConfiguration", "type", "string"), type));
+        TRY(go_json::get(member(*log, "maxFiles"), lt.member("logConfiguration", "maxFiles", "int"), max_files));
+        TRY(go_json::get(member(*log, "maxSize"), lt.member("logConfiguration", "maxSize", "string"), max_size));
+        TRY(go_json::get(member(*log, "rootDir"), lt.member("logConfiguration", "rootDir", "string"), root_dir));
+        TRY(go_json::get(member(*log, "mode"), lt.member("logConfiguration", "mode", "string"), mode));
+        TRY(go_json::get(member(*log, "maxBufferSize"), lt.member("logConfiguration", "maxBufferSize", "string"), max_buffer));
+        auto* driver = hc->mutable_log_config()->mutable_driver_config();
+        driver->set_type(log_type_from_twin(type));
+        driver->set_max_files(max_files);
+        driver->set_max_size(max_size);
+        driver->set_root_dir(root_dir);
+        auto* mode_cfg = hc->mutable_log_config()->mutable_mode_config();
+        mode_cfg->set_mode(log_mode_from_twin(mode));
+        mode_cfg->set_max_buffer_size(max_buffer);
+    }
+    const json::object* res = nullptr;
+    TRY(go_json::get_object(member(cfg, "resources"), f("resources", "things.resources"), res));
+    if (res != nullptr) TRY(decode_resources(*res, f("resources", ""), *hc->mutable_resources()));
+
+    const json::object* dec = nullptr;
+    TRY(go_json::get_object(member(cfg, "decryption"), f("decryption", "things.decryptionConfiguration"), dec));
+    if (dec != nullptr) {
+        std::vector<std::string> keys, recipients;
+        const auto dt = f("decryption", "");
+        TRY(go_json::get(member(*dec, "keys"), dt.member("decryptionConfiguration", "keys", "[]string"), keys));
+        TRY(go_json::get(member(*dec, "recipients"), dt.member("decryptionConfiguration", "recipients", "[]string"), recipients));
+        auto* d = c.mutable_image()->mutable_decrypt_config();
+        for (auto& k : keys) d->add_keys(k);
+        for (auto& r : recipients) d->add_recipients(r);
+    }
+    return {};
+}
+
+std::variant<create_args, std::string> decode_create(const json::value* value) {
+    return decode_create_common(value, "things.createArgs", false);
+}
+
+std::variant<create_args, std::string> decode_create_with_config(const json::value* value) {
+    return decode_create_common(value, "things.createWithConfigArgs", true);
+}
+
+std::variant<kcm::types::StopOptions, std::string> decode_stop_options(const json::value* value) {
+    const target top{"", "", "things.stopOptions"};
+    kcm::types::StopOptions out;
+    const json::object* o = nullptr;
+    if (auto e = go_json::get_object(value, top, o); !e.empty()) return e;
+    if (o != nullptr) {
+        bool force = false;
+        std::int64_t timeout = 0;
+        std::string signal;
+        if (auto e = go_json::get(member(*o, "force"), top.member("stopOptions", "force", "bool"), force); !e.empty()) return e;
+        if (auto e = go_json::get(member(*o, "timeout"), top.member("stopOptions", "timeout", "int64"), timeout); !e.empty()) return e;
+        if (auto e = go_json::get(member(*o, "signal"), top.member("stopOptions", "signal", "string"), signal); !e.empty()) return e;
+        out.set_force(force);
+        out.set_timeout(timeout);
+        out.set_signal(signal);
+    }
+    return out;
+}
+
+std::variant<std::string, std::string> decode_name(const json::value* value) {
+    std::string name;
+    if (auto e = go_json::get(value, target{"", "", "string"}, name); !e.empty()) {
+        return std::variant<std::string, std::string>(std::in_place_index<1>, e);
+    }
+    return std::variant<std::string, std::string>(std::in_place_index<0>, name);
+}
+
+std::variant<bool, std::string> decode_force(const json::value* value) {
+    bool force = false;
+    if (auto e = go_json::get(value, target{"", "", "bool"}, force); !e.empty()) return e;
+    return force;
+}
+
+std::variant<kcm::types::UpdateOptions, std::string> decode_update(const json::value* value) {
+    const target top{"", "", "things.updateOptions"};
+    kcm::types::UpdateOptions out;
+    const json::object* o = nullptr;
+    if (auto e = go_json::get_object(value, top, o); !e.empty()) return e;
+    if (o == nullptr) return out;
+    const json::object* rp = nullptr;
+    if (auto e = go_json::get_object(member(*o, "restartPolicy"), top.member("updateOptions", "restartPolicy", "things.restartPolicy"), rp);
+        !e.empty()) {
+        return e;
+    }
+    if (rp != nullptr) {
+        if (auto e = decode_restart_policy(*rp, top.member("updateOptions", "restartPolicy", ""), *out.mutable_restart_policy()); !e.empty()) {
+            return e;
+        }
+    }
+    const json::object* res = nullptr;
+    if (auto e = go_json::get_object(member(*o, "resources"), top.member("updateOptions", "resources", "things.resources"), res);
+        !e.empty()) {
+        return e;
+    }
+    if (res != nullptr) {
+        if (auto e = decode_resources(*res, top.member("updateOptions", "resources", ""), *out.mutable_resources()); !e.empty()) return e;
+    }
+    return out;
+}
+
+}  // namespace twin
