@@ -1,14 +1,14 @@
-#include "validation.hpp"
+#include "kanto_rules.hpp"
 
 #include <cctype>
 #include <regex>
 
 #include <fmt/format.h>
 
-#include "signals.hpp"
-#include "sizes.hpp"
+#include "kanto_signals.hpp"
+#include "kanto_sizes.hpp"
 
-namespace sim {
+namespace twin::kanto {
 namespace {
 
 bool name_char(char c) {
@@ -228,4 +228,4 @@ stop_plan resolve_stop_options(const kcm::types::StopOptions* options, std::int6
     return plan;
 }
 
-}  // namespace sim
+}  // namespace twin::kanto

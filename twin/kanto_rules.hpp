@@ -1,5 +1,5 @@
-// Kanto-CM's Create defaults (kanto-cm-grpc.md §4) and validation rules (§5, §3.3), with its exact
-// error texts. Pure functions over the generated protobuf types.
+// Kanto-CM's container rules, shared by the bridge (SoftwareUpdatable descriptors) and the simulator:
+// Create defaults (kanto-cm-grpc.md §4) and validation (§5, §3.3) with Kanto's exact error texts.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "kanto_cm_api.hpp"
 
-namespace sim {
+namespace twin::kanto {
 
 // ^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$
 bool valid_container_name(const std::string& name);
@@ -33,4 +33,4 @@ struct stop_plan {
 stop_plan resolve_stop_options(const kcm::types::StopOptions* options, std::int64_t default_timeout,
                                bool force_without_options);
 
-}  // namespace sim
+}  // namespace twin::kanto
