@@ -43,7 +43,8 @@ app::app(asio::io_context& io, const config& cfg)
                     feed([this, t = std::move(topic), p = std::move(payload)] { return core_.on_message(t, p); });
                 },
                 [this] { feed([this] { return core_.on_resync_needed(); }); }}),
-      poll_timer_(io) {}
+      poll_timer_(io),
+      metrics_timer_(io) {}
 
 template <class F>
 void app::feed(F&& input) {
@@ -73,6 +74,7 @@ void app::stop() {
     if (stopped_) return;
     stopped_ = true;
     poll_timer_.cancel();
+    metrics_timer_.cancel();
     if (watch_) watch_->stop();
     mqtt_.stop();
 }
@@ -112,6 +114,24 @@ void app::execute(twin::actions actions) {
                     poll_timer_.expires_after(s.after);
                     poll_timer_.async_wait([this](const boost::system::error_code& ec) {
                         if (!ec && !stopped_) execute(core_.on_poll_due());
+                    });
+                },
+                [this](twin::read_metrics& r) {
+                    std::vector<twin::metrics_sample> samples;
+                    samples.reserve(r.targets.size());
+                    for (const auto& t : r.targets) samples.push_back(cgroups_.read(t.container_id, static_cast<long>(t.pid)));
+                    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch()).count();
+                    feed([this, gen = r.generation, baseline = r.baseline, samples = std::move(samples), now] {
+                        return core_.on_metrics_read(gen, baseline, samples, now);
+                    });
+                },
+                [this](twin::schedule_metrics& m) {
+                    metrics_timer_.cancel();
+                    if (m.after.count() == 0) return;
+                    metrics_timer_.expires_after(m.after);
+                    metrics_timer_.async_wait([this, gen = m.generation](const boost::system::error_code& ec) {
+                        if (!ec && !stopped_) execute(core_.on_metrics_due(gen));
                     });
                 },
                 [](twin::log& l) {

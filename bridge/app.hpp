@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "cgroup_reader.hpp"
 #include "config.hpp"
 #include "core.hpp"
 #include "kanto_client.hpp"
@@ -35,6 +36,8 @@ private:
     mqtt_link mqtt_;
     std::unique_ptr<state_watch> watch_;
     boost::asio::steady_timer poll_timer_;
+    boost::asio::steady_timer metrics_timer_;
+    cgroup_reader cgroups_;
     bool stopped_ = false;
 };
 

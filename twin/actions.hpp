@@ -58,6 +58,21 @@ struct kanto_result {
     std::string error;                            // Kanto-CM's text when !ok
     std::optional<kcm::types::Container> created; // CreateContainerResponse.container
 };
+// Metrics: read the counters of these containers (answer with core::on_metrics_read), and arm the
+// report timer (answer with core::on_metrics_due; after == 0 cancels it).
+struct metrics_target {
+    std::string container_id;
+    std::int64_t pid;
+};
+struct read_metrics {
+    std::uint64_t generation;
+    bool baseline;  // only remember the counters, report nothing
+    std::vector<metrics_target> targets;
+};
+struct schedule_metrics {
+    std::uint64_t generation;
+    std::chrono::milliseconds after;
+};
 enum class log_level { debug, info, warn, error };
 struct log {
     log_level level;
@@ -65,7 +80,7 @@ struct log {
 };
 
 using action = std::variant<publish, subscribe, unsubscribe, list_containers, get_container, read_file,
-                            write_file, schedule_poll, log, call_kanto>;
+                            write_file, schedule_poll, log, call_kanto, read_metrics, schedule_metrics>;
 using actions = std::vector<action>;
 
 }  // namespace twin

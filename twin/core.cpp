@@ -29,6 +29,8 @@ json::object definition_only(std::string_view definition) {
 
 void say(actions& out, log_level level, std::string text) { out.push_back(log{level, std::move(text)}); }
 
+const std::string& before_status(const kcm::types::Container& c) { return c.state().status(); }
+
 }  // namespace
 
 core::core(core_config config) : config_(std::move(config)) {}
@@ -211,6 +213,10 @@ void core::observe(const std::string& id, const kcm::types::Container* now, acti
         auto state = container_state_json(now->state());
         if (state != container_state_json(before.state())) publish_modify(state_path, state, out);
     }
+    if (metrics_ && now->state().status() == "Running" && before_status(it->second) != "Running" && now->state().pid() > 0) {
+        // Like Kanto's metrics event handler: a (re)started container gets a fresh CPU baseline.
+        out.push_back(read_metrics{metrics_generation_, true, {{id, now->state().pid()}}});
+    }
     it->second = *now;
 }
 
@@ -278,6 +284,7 @@ actions core::on_message(const std::string& topic, const std::string& payload) {
 }
 
 void core::start_registration(actions& out) {
+    stop_metrics(out);  // Kanto disposes the features before registering them again
     registered_ = false;
     registering_ = true;
     reg_have_list_ = false;

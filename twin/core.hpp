@@ -18,6 +18,7 @@
 #include "actions.hpp"
 #include "command.hpp"
 #include "identity.hpp"
+#include "metrics.hpp"
 #include "kanto_cm_api.hpp"
 #include "thing_id.hpp"
 
@@ -50,6 +51,9 @@ public:
                          const std::string& error = {});
     actions on_resync_needed();  // outbound messages were lost: publish everything again
     actions on_kanto_done(std::uint64_t op, const kanto_result& result);  // a call_kanto finished
+    actions on_metrics_due(std::uint64_t generation);
+    actions on_metrics_read(std::uint64_t generation, bool baseline, const std::vector<metrics_sample>& samples,
+                            std::int64_t unix_seconds);
 
     // For tests and diagnostics.
     bool registered() const { return registered_; }
@@ -102,6 +106,8 @@ private:
     void reads_completed(bool list, const std::string& id, actions& out);
     bool feature_exists(const std::string& feature) const;
     void subscribe_commands(actions& out);
+    std::vector<metrics_target> metrics_targets() const;
+    void stop_metrics(actions& out);
     std::chrono::milliseconds retry_delay() const;
 
     core_config config_;
@@ -130,6 +136,9 @@ private:
     std::uint64_t next_op_ = 1;
     std::map<std::uint64_t, pending_op> ops_;
     std::map<std::string, std::vector<std::uint64_t>> queues_;
+    std::optional<metrics_request> metrics_;  // reporting while set
+    std::uint64_t metrics_generation_ = 0;    // a new request or a stop invalidates older ticks and reads
+    std::map<std::string, metrics_sample> metrics_previous_;
     bool kanto_ok_ = true;
     int failures_ = 0;
 };

@@ -1,0 +1,167 @@
+#include "cgroup_reader.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+namespace bridge {
+namespace fs = std::filesystem;
+namespace {
+
+std::optional<std::string> slurp(const fs::path& p) {
+    std::ifstream in(p);
+    if (!in) return std::nullopt;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::optional<double> number_file(const fs::path& p) {
+    auto text = slurp(p);
+    if (!text) return std::nullopt;
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(*text, &used);
+        return v;
+    } catch (const std::exception&) {
+        return std::nullopt;  // e.g. "max"
+    }
+}
+
+// "key value" lines (cpu.stat, memory.stat).
+std::optional<double> keyed(const fs::path& p, const std::string& key) {
+    std::ifstream in(p);
+    for (std::string k; in >> k;) {
+        double v = 0;
+        if (!(in >> v)) return std::nullopt;
+        if (k == key) return v;
+    }
+    return std::nullopt;
+}
+
+std::optional<double> host_cpu_ns(const fs::path& proc) {
+    std::ifstream in(proc / "stat");
+    std::string label;
+    if (!(in >> label) || label != "cpu") return std::nullopt;
+    double total = 0;
+    for (int i = 0; i < 8; ++i) {  // user nice system idle iowait irq softirq steal (guest is in user)
+        double v = 0;
+        if (!(in >> v)) break;
+        total += v;
+    }
+    static const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return total * 1e9 / tick;
+}
+
+std::optional<double> machine_memory(const fs::path& proc) {
+    std::ifstream in(proc / "meminfo");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("MemTotal:", 0) == 0) return std::stod(line.substr(9)) * 1024.0;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+cgroup_reader::cgroup_reader(fs::path proc, fs::path cgroup_root) : proc_(std::move(proc)), cgroup_root_(std::move(cgroup_root)) {}
+
+twin::metrics_sample cgroup_reader::read(const std::string& container_id, long pid) const {
+    twin::metrics_sample s;
+    s.container_id = container_id;
+    s.system_cpu_ns = host_cpu_ns(proc_);
+    s.machine_memory = machine_memory(proc_);
+    const auto pid_dir = proc_ / std::to_string(pid);
+
+    // /proc/<pid>/cgroup: "0::/path" (v2) and "N:controller,...:/path" (v1).
+    std::optional<fs::path> v2;
+    std::map<std::string, fs::path> v1;  // controller -> directory
+    std::ifstream cg(pid_dir / "cgroup");
+    for (std::string line; std::getline(cg, line);) {
+        const auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        const auto controllers = line.substr(a + 1, b - a - 1);
+        const auto path = fs::path(line.substr(b + 1)).relative_path();
+        if (controllers.empty()) {
+            v2 = fs::exists(cgroup_root_ / "cgroup.controllers") ? cgroup_root_ / path : cgroup_root_ / "unified" / path;
+            continue;
+        }
+        std::stringstream names(controllers);
+        for (std::string c; std::getline(names, c, ',');) {
+            // mounted alone (/sys/fs/cgroup/cpuacct) or co-mounted (/sys/fs/cgroup/cpu,cpuacct)
+            const auto alone = cgroup_root_ / c / path;
+            v1[c] = fs::exists(alone) ? alone : cgroup_root_ / controllers / path;
+        }
+    }
+    const bool v1_memory = v1.count("memory") != 0 && fs::exists(v1["memory"] / "memory.usage_in_bytes");
+    if (v1.count("cpuacct") != 0) s.cpu_ns = number_file(v1["cpuacct"] / "cpuacct.usage");
+    if (!s.cpu_ns && v2) {
+        if (auto usec = keyed(*v2 / "cpu.stat", "usage_usec")) s.cpu_ns = *usec * 1000.0;
+    }
+    if (v1_memory) {
+        s.memory_usage = number_file(v1["memory"] / "memory.usage_in_bytes");
+        s.memory_limit = number_file(v1["memory"] / "memory.limit_in_bytes");
+        s.memory_inactive_file = keyed(v1["memory"] / "memory.stat", "total_inactive_file");
+        if (!s.memory_inactive_file) s.memory_inactive_file = keyed(v1["memory"] / "memory.stat", "inactive_file");
+    } else if (v2) {
+        s.memory_usage = number_file(*v2 / "memory.current");
+        s.memory_limit = number_file(*v2 / "memory.max");  // "max": unlimited
+        s.memory_inactive_file = keyed(*v2 / "memory.stat", "inactive_file");
+    }
+    // Block IO: v1 blkio service bytes, or v2 io.stat; absent when the container did no block IO.
+    if (v1.count("blkio") != 0) {
+        std::ifstream io(v1["blkio"] / "blkio.throttle.io_service_bytes");
+        double read = 0, write = 0;
+        bool any = false;
+        for (std::string dev, op; io >> dev;) {
+            if (dev == "Total") {
+                io >> op;
+                continue;
+            }
+            double v = 0;
+            if (!(io >> op >> v)) break;
+            if (op == "Read") read += v, any = true;
+            if (op == "Write") write += v, any = true;
+        }
+        if (any && (read > 0 || write > 0)) s.io_read = read, s.io_write = write;
+    }
+    if (!s.io_read && v2) {
+        std::ifstream io(*v2 / "io.stat");
+        double read = 0, write = 0;
+        bool any = false;
+        for (std::string tok; io >> tok;) {
+            if (tok.rfind("rbytes=", 0) == 0) read += std::stod(tok.substr(7)), any = true;
+            if (tok.rfind("wbytes=", 0) == 0) write += std::stod(tok.substr(7)), any = true;
+        }
+        if (any) s.io_read = read, s.io_write = write;
+    }
+    if (v1.count("pids") != 0) s.pids = number_file(v1["pids"] / "pids.current");
+    if (!s.pids && v2) s.pids = number_file(*v2 / "pids.current");
+
+    // Network: every interface of the process's network namespace except loopback.
+    std::ifstream dev(pid_dir / "net" / "dev");
+    std::string line;
+    std::getline(dev, line);
+    std::getline(dev, line);
+    double rx = 0, tx = 0;
+    bool any = false;
+    while (std::getline(dev, line)) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        auto name = line.substr(0, colon);
+        name.erase(0, name.find_first_not_of(' '));
+        if (name == "lo") continue;
+        std::stringstream fields(line.substr(colon + 1));
+        double v[9] = {};
+        for (double& x : v) fields >> x;
+        rx += v[0];
+        tx += v[8];
+        any = true;
+    }
+    if (any) s.net_rx = rx, s.net_tx = tx;
+    return s;
+}
+
+}  // namespace bridge
