@@ -44,7 +44,8 @@ app::app(asio::io_context& io, const config& cfg)
                 },
                 [this] { feed([this] { return core_.on_resync_needed(); }); }}),
       poll_timer_(io),
-      metrics_timer_(io) {}
+      metrics_timer_(io),
+      downloads_(io, cfg.download_timeout, cfg.download_max_bytes) {}
 
 template <class F>
 void app::feed(F&& input) {
@@ -132,6 +133,11 @@ void app::execute(twin::actions actions) {
                     metrics_timer_.expires_after(m.after);
                     metrics_timer_.async_wait([this, gen = m.generation](const boost::system::error_code& ec) {
                         if (!ec && !stopped_) execute(core_.on_metrics_due(gen));
+                    });
+                },
+                [this](twin::http_get& h) {
+                    downloads_.get(h.url, [this, id = h.id](twin::http_result r) {
+                        if (!stopped_) execute(core_.on_http_done(id, r));
                     });
                 },
                 [](twin::log& l) {

@@ -10,6 +10,7 @@
 
 #include "cgroup_reader.hpp"
 #include "config.hpp"
+#include "http_fetch.hpp"
 #include "core.hpp"
 #include "kanto_client.hpp"
 #include "mqtt_link.hpp"
@@ -38,6 +39,7 @@ private:
     boost::asio::steady_timer poll_timer_;
     boost::asio::steady_timer metrics_timer_;
     cgroup_reader cgroups_;
+    http_fetch downloads_;
     bool stopped_ = false;
 };
 

@@ -127,6 +127,8 @@ void read_file(config& c, const std::string& path) {
     r.get_int({"twin_bridge", "mqtt_max_inflight"}, c.mqtt_max_inflight, 1);
     r.get_int({"twin_bridge", "queue_limit"}, c.queue_limit, 1);
     r.get_int({"twin_bridge", "max_payload"}, c.max_payload, 1);
+    r.get({"twin_bridge", "download_timeout"}, c.download_timeout);
+    r.get_int({"twin_bridge", "download_max_bytes"}, c.download_max_bytes, 1);
 }
 
 std::vector<std::string> split_list(const std::vector<std::string>& values) {
@@ -216,6 +218,8 @@ config load_config(int argc, const char* const* argv) {
         ("watch-state-files", po::value<bool>()->implicit_value(true), "twin_bridge.watch_state_files: react to <cm-home-dir>/containers at once (default true)")
         ("mqtt-max-inflight", po::value<int>(), "twin_bridge.mqtt_max_inflight: QoS 1 messages awaiting PUBACK (default 100)")
         ("queue-limit", po::value<std::size_t>(), "twin_bridge.queue_limit: outbound messages queued (default 100000)")
+        ("download-timeout", po::value<std::string>(), "twin_bridge.download_timeout: SoftwareUpdatable artifact download (default 60s)")
+        ("download-max-bytes", po::value<std::size_t>(), "twin_bridge.download_max_bytes: largest artifact (default 16777216)")
         ("max-payload", po::value<std::size_t>(), "twin_bridge.max_payload: largest inbound command in bytes (default 262144)")
         ("help,h", "show this help");
     po::options_description all("kanto-twin-bridge: the digital twin of a Kanto-CM device's containers, over MQTT");
@@ -267,6 +271,8 @@ config load_config(int argc, const char* const* argv) {
     str("log-level", c.log_level);
     dur("poll-interval", c.poll_interval);
     dur("max-retry-interval", c.max_retry_interval);
+    dur("download-timeout", c.download_timeout);
+    if (vm.count("download-max-bytes") != 0) c.download_max_bytes = vm["download-max-bytes"].as<std::size_t>();
     if (vm.count("watch-state-files") != 0) c.watch_state_files = vm["watch-state-files"].as<bool>();
     if (vm.count("mqtt-max-inflight") != 0) {
         c.mqtt_max_inflight = vm["mqtt-max-inflight"].as<int>();

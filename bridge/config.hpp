@@ -44,6 +44,8 @@ struct config {
     int mqtt_max_inflight = 100;
     std::size_t queue_limit = 100000;
     std::size_t max_payload = 256 * 1024;  // inbound command payloads above this are refused (413)
+    std::chrono::milliseconds download_timeout{60000};  // SoftwareUpdatable artifact download, whole
+    std::size_t download_max_bytes = 16 * 1024 * 1024;
 
     std::string config_file;  // for messages
     bool tls() const;

@@ -85,8 +85,9 @@ void unary(asio::io_context& io, Invoke invoke, const Request& request, std::uni
             r.ok = st.ok();
             // Kanto-CM's domain errors are UNKNOWN with its text; transport errors get their code too.
             if (!st.ok()) r.error = st.error_code() == grpc::StatusCode::UNKNOWN ? st.error_message() : describe(st);
-            if constexpr (std::is_same_v<Response, kcm::svc::CreateContainerResponse>) {
-                if (st.ok() && c->resp.has_container()) r.created = c->resp.container();
+            if constexpr (std::is_same_v<Response, kcm::svc::CreateContainerResponse> ||
+                          std::is_same_v<Response, kcm::svc::GetContainerResponse>) {
+                if (st.ok() && c->resp.has_container()) r.container = c->resp.container();
             }
             done(std::move(r));
         });
@@ -119,6 +120,8 @@ void kanto_client::call(const twin::kanto_request& request, std::function<void(t
                 unary<R, empty>(io_, KTB_CALL(Rename), req, std::move(ctx), std::move(done));
             } else if constexpr (std::is_same_v<R, kcm::svc::RemoveContainerRequest>) {
                 unary<R, empty>(io_, KTB_CALL(Remove), req, std::move(ctx), std::move(done));
+            } else if constexpr (std::is_same_v<R, kcm::svc::GetContainerRequest>) {
+                unary<R, kcm::svc::GetContainerResponse>(io_, KTB_CALL(Get), req, std::move(ctx), std::move(done));
             } else {
                 unary<R, empty>(io_, KTB_CALL(Update), req, std::move(ctx), std::move(done));
             }

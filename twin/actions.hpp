@@ -48,7 +48,7 @@ struct schedule_poll {
 using kanto_request =
     std::variant<kcm::svc::CreateContainerRequest, kcm::svc::StartContainerRequest, kcm::svc::StopContainerRequest,
                  kcm::svc::PauseContainerRequest, kcm::svc::UnpauseContainerRequest, kcm::svc::RenameContainerRequest,
-                 kcm::svc::RemoveContainerRequest, kcm::svc::UpdateContainerRequest>;
+                 kcm::svc::RemoveContainerRequest, kcm::svc::UpdateContainerRequest, kcm::svc::GetContainerRequest>;
 struct call_kanto {
     std::uint64_t op;
     kanto_request request;
@@ -56,7 +56,7 @@ struct call_kanto {
 struct kanto_result {
     bool ok = true;
     std::string error;                            // Kanto-CM's text when !ok
-    std::optional<kcm::types::Container> created; // CreateContainerResponse.container
+    std::optional<kcm::types::Container> container;  // of a Create, or of a Get (unset: unknown id)
 };
 // Metrics: read the counters of these containers (answer with core::on_metrics_read), and arm the
 // report timer (answer with core::on_metrics_due; after == 0 cancels it).
@@ -73,6 +73,17 @@ struct schedule_metrics {
     std::uint64_t generation;
     std::chrono::milliseconds after;
 };
+// Download an artifact (answer with core::on_http_done). Timeout, size limit and TLS are the adapter's.
+struct http_get {
+    std::uint64_t id;
+    std::string url;
+};
+struct http_result {
+    bool ok = false;
+    std::string error;  // why the download failed (status, timeout, size, connection)
+    std::string body;
+    std::string md5, sha1, sha256;  // lowercase hex digests of the body
+};
 enum class log_level { debug, info, warn, error };
 struct log {
     log_level level;
@@ -80,7 +91,7 @@ struct log {
 };
 
 using action = std::variant<publish, subscribe, unsubscribe, list_containers, get_container, read_file,
-                            write_file, schedule_poll, log, call_kanto, read_metrics, schedule_metrics>;
+                            write_file, schedule_poll, log, call_kanto, read_metrics, schedule_metrics, http_get>;
 using actions = std::vector<action>;
 
 }  // namespace twin

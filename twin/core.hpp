@@ -19,6 +19,7 @@
 #include "command.hpp"
 #include "identity.hpp"
 #include "metrics.hpp"
+#include "software_update.hpp"
 #include "kanto_cm_api.hpp"
 #include "thing_id.hpp"
 
@@ -51,6 +52,7 @@ public:
                          const std::string& error = {});
     actions on_resync_needed();  // outbound messages were lost: publish everything again
     actions on_kanto_done(std::uint64_t op, const kanto_result& result);  // a call_kanto finished
+    actions on_http_done(std::uint64_t id, const http_result& result);  // an http_get finished
     actions on_metrics_due(std::uint64_t generation);
     actions on_metrics_read(std::uint64_t generation, bool baseline, const std::vector<metrics_sample>& samples,
                             std::int64_t unix_seconds);
@@ -107,6 +109,36 @@ private:
     bool feature_exists(const std::string& feature) const;
     void subscribe_commands(actions& out);
     std::vector<metrics_target> metrics_targets() const;
+
+    // SoftwareUpdatable install/remove jobs (core_software_update.cpp): one at a time, like Kanto's lock.
+    struct su_job {
+        enum class phase { download, create, start, remove_get, remove, removed_read } phase = phase::download;
+        bool install = true;
+        update_action update;
+        remove_action removal;
+        operation_status status;
+        std::size_t module = 0, artifact = 0, item = 0, next = 0;
+        std::vector<kcm::types::Container> to_create;
+        std::vector<std::string> created;
+        std::vector<boost::json::object> failed, succeeded, rejected;
+        std::vector<std::string> errors;
+        std::uint64_t waiting = 0;    // the http_get / call_kanto being waited for
+        std::string container_id;     // being removed
+        std::uint64_t read_after = 0; // REMOVED is sent after a fresh read shows the removal
+    };
+    void su_start_next(actions& out);
+    void su_publish(const char* property, actions& out);
+    void su_fail(bool rejected, const std::string& message, actions& out);
+    void su_begin_module(actions& out);
+    void su_download_next(actions& out);
+    void su_create_next(actions& out);
+    void su_start_containers(actions& out);
+    void su_remove_next(actions& out);
+    void su_finish_remove(actions& out);
+    void su_removed(actions& out);
+    void su_kanto_done(const kanto_result& result, actions& out);
+    std::uint64_t su_call(kanto_request request, actions& out);
+    static void say_log(actions& out, log_level level, std::string text) { out.push_back(log{level, std::move(text)}); }
     void stop_metrics(actions& out);
     std::chrono::milliseconds retry_delay() const;
 
@@ -139,6 +171,8 @@ private:
     std::optional<metrics_request> metrics_;  // reporting while set
     std::uint64_t metrics_generation_ = 0;    // a new request or a stop invalidates older ticks and reads
     std::map<std::string, metrics_sample> metrics_previous_;
+    std::optional<su_job> su_;
+    std::vector<su_job> su_queue_;
     bool kanto_ok_ = true;
     int failures_ = 0;
 };

@@ -321,6 +321,10 @@ void core::run_op(std::uint64_t id, actions& out) {
 
 actions core::on_kanto_done(std::uint64_t id, const kanto_result& result) {
     actions out;
+    if (su_ && su_->waiting == id) {
+        su_kanto_done(result, out);
+        return out;
+    }
     auto it = ops_.find(id);
     if (it == ops_.end()) return out;
     auto& p = it->second;
@@ -337,11 +341,11 @@ actions core::on_kanto_done(std::uint64_t id, const kanto_result& result) {
             return out;
         }
     }
-    if (was_create && result.created) {
-        p.container_id = result.created->id();
+    if (was_create && result.container) {
+        p.container_id = result.container->id();
         p.result = json::value(p.container_id);
         // Show the new container now, as Kanto's created event does, before starting or answering it.
-        observe(p.container_id, &*result.created, out);
+        observe(p.container_id, &*result.container, out);
     }
     if (!p.steps.empty()) {
         run_op(id, out);
@@ -364,6 +368,10 @@ void core::reads_completed(bool list, const std::string& container_id, actions& 
         if (p.answer_after_read == 0) continue;
         const bool fresh = p.answer_after_read <= reads_issued_ || !kanto_ok_;
         if (fresh && (list || p.container_id == container_id || !kanto_ok_)) done.push_back(id);
+    }
+    if (su_ && su_->phase == su_job::phase::removed_read && (su_->read_after <= reads_issued_ || !kanto_ok_) &&
+        (list || su_->container_id == container_id || !kanto_ok_)) {
+        su_removed(out);
     }
     for (auto id : done) {
         auto& p = ops_.at(id);

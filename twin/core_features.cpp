@@ -6,11 +6,6 @@
 
 namespace twin {
 
-void core::handle_software_updatable(const command_request& req, actions& out) {
-    const auto path = "/features/" + req.feature + "/outbox/messages/" + req.operation;
-    reply_error(req, subject_not_found("unsupported operation called [operationId = " + req.operation + "]"), path, out);
-}
-
 void core::handle_metrics(const command_request& req, actions& out) {
     const auto path = "/features/" + req.feature + "/outbox/messages/" + req.operation;
     if (req.operation != "request") return reply_error(req, subject_not_found("unsupported operation " + req.operation), path, out);
