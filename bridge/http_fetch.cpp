@@ -97,11 +97,14 @@ http_fetch::http_fetch(asio::io_context& io, std::chrono::milliseconds timeout, 
                      asio::ssl::context::no_tlsv1_1);
 }
 
-void http_fetch::get(const std::string& url, std::function<void(twin::http_result)> done) {
-    auto run = [this, url]() -> asio::awaitable<twin::http_result> {
+namespace {
+
+// A coroutine function, not a capturing lambda: its parameters live in the coroutine frame.
+asio::awaitable<twin::http_result> fetch(asio::io_context& io, asio::ssl::context& tls_context, std::string url,
+                                         std::chrono::milliseconds timeout, std::size_t max_bytes) {
         twin::http_result r;
         std::string current = url;
-        const auto deadline = std::chrono::steady_clock::now() + timeout_;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
         for (int redirects = 0; redirects <= 5; ++redirects) {
             url_parts u;
             if (!parse_url(current, u)) {
@@ -110,27 +113,27 @@ void http_fetch::get(const std::string& url, std::function<void(twin::http_resul
             }
             beast::error_code ec;
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            tcp::resolver resolver(io_);
+            tcp::resolver resolver(io);
             auto endpoints = co_await resolver.async_resolve(u.host, u.port, asio::redirect_error(asio::use_awaitable, ec));
             std::string location;
-            beast::tcp_stream tcp_stream(io_);
+            beast::tcp_stream tcp_stream(io);
             tcp_stream.expires_after(std::max(left, std::chrono::milliseconds(1)));  // one deadline for everything
             if (!ec) co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
             if (!ec && u.tls) {
-                beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), tls_);
+                beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), tls_context);
                 SSL_set_tlsext_host_name(tls.native_handle(), u.host.c_str());
                 tls.set_verify_callback(asio::ssl::host_name_verification(u.host));
                 co_await tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
-                if (!ec) co_await exchange(tls, u, max_bytes_, r, location, ec);
+                if (!ec) co_await exchange(tls, u, max_bytes, r, location, ec);
             } else if (!ec) {
-                co_await exchange(tcp_stream, u, max_bytes_, r, location, ec);
+                co_await exchange(tcp_stream, u, max_bytes, r, location, ec);
             }
             if (ec == beast::error::timeout) {
-                r.error = fmt::format("downloading {} timed out after {} ms", url, timeout_.count());
+                r.error = fmt::format("downloading {} timed out after {} ms", url, timeout.count());
                 co_return r;
             }
             if (ec == http::error::body_limit) {
-                r.error = fmt::format("downloading {} failed: the artifact is larger than {} bytes", url, max_bytes_);
+                r.error = fmt::format("downloading {} failed: the artifact is larger than {} bytes", url, max_bytes);
                 co_return r;
             }
             if (ec) {
@@ -145,8 +148,12 @@ void http_fetch::get(const std::string& url, std::function<void(twin::http_resul
         }
         r.error = "downloading " + url + " failed: too many redirects";
         co_return r;
-    };
-    asio::co_spawn(io_, run(), [done = std::move(done)](std::exception_ptr e, twin::http_result r) {
+}
+
+}  // namespace
+
+void http_fetch::get(const std::string& url, std::function<void(twin::http_result)> done) {
+    asio::co_spawn(io_, fetch(io_, tls_, url, timeout_, max_bytes_), [done = std::move(done)](std::exception_ptr e, twin::http_result r) {
         if (e) {
             r = {};
             try {

@@ -107,11 +107,10 @@ std::variant<create_args, std::string> decode_create_common(const json::value* v
             if (auto e = go_json::get(member(*o, "name"), top.member(st, "name", "string"), name); !e.empty()) return e;
             out.container.set_name(name);
             const json::object* config = nullptr;
-            if (auto e = go_json::get_object(member(*o, "config"), top.member(st, "config", "things.configuration"), config); !e.empty()) {
-                return e;
-            }
+            const auto config_target = top.member(st, "config", "things.configuration");
+            if (auto e = go_json::get_object(member(*o, "config"), config_target, config); !e.empty()) return e;
             if (config != nullptr) {
-                if (auto e = apply_twin_config(*config, out.container); !e.empty()) return e;
+                if (auto e = apply_twin_config(*config, out.container, config_target); !e.empty()) return e;
             }
         }
     }
@@ -121,8 +120,7 @@ std::variant<create_args, std::string> decode_create_common(const json::value* v
 
 }  // namespace
 
-std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c) {
-    const target t{"", "", "things.configuration"};
+std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c, const target& t) {
     auto f = [&](const char* name, const char* type) { return t.member("configuration", name, type); };
     std::string domain, host, network;
     bool open_stdin = false, tty = false, privileged = false;

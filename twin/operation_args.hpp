@@ -8,6 +8,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "go_json.hpp"
 #include "kanto_cm_api.hpp"
 
 namespace twin {
@@ -34,7 +35,8 @@ std::variant<std::string, std::string> decode_name(const boost::json::value* val
 std::variant<bool, std::string> decode_force(const boost::json::value* value);
 std::variant<kcm::types::UpdateOptions, std::string> decode_update(const boost::json::value* value);
 
-// The config object of createWithConfig into `c` (exposed for unit tests).
-std::string apply_twin_config(const boost::json::object& config, kcm::types::Container& c);
+// The config object of createWithConfig into `c`; `at` names where it sits, for Go's error texts.
+std::string apply_twin_config(const boost::json::object& config, kcm::types::Container& c,
+                              const go_json::target& at = {"", "", "things.configuration"});
 
 }  // namespace twin

@@ -3,6 +3,12 @@
 // pipeline, operations and concurrency. Real mosquitto, kanto-cm-sim and kanto-twin-bridge.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -221,4 +227,482 @@ TEST_CASE("conformance: the recording's commands d1-d43 get the real daemon's an
         }
     }
     CHECK(s.bridge->alive());
+}
+
+namespace {
+
+// A bridge registered as org.acme:gw-1:dev-7 with a cloud-side client that sends commands.
+struct command_session {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    std::unique_ptr<kcm::svc::Containers::Stub> stub = sim.containers();
+    std::unique_ptr<harness::bridge_process> bridge;
+    harness::mqtt_client observer{broker.url()};
+    harness::mqtt_client cloud{broker.url()};
+    int next_req = 1;
+
+    explicit command_session(std::vector<std::string> sim_args = {}, std::vector<std::string> bridge_args = {})
+        : sim(std::move(sim_args)) {
+        observer.subscribe("e/#", 1);
+        observer.subscribe("command//+/res/#", 1);
+        observer.subscribe("edge/thing/request", 1);
+        bridge = std::make_unique<harness::bridge_process>(broker, sim, std::move(bridge_args));
+        REQUIRE(observer.next(15s).has_value());
+        cloud.publish("edge/thing/response", identity, 0);
+        for (;;) {
+            auto m = observer.next(15s);
+            REQUIRE_MESSAGE(m.has_value(), bridge->log());
+            if (m->payload.find(R"("path":"/features/Metrics")") != std::string::npos) break;
+        }
+        std::this_thread::sleep_for(300ms);
+    }
+
+    std::string create_container(const std::string& name, std::vector<std::string> cmd = {}) {
+        kcm::svc::CreateContainerRequest req;
+        req.mutable_container()->set_name(name);
+        req.mutable_container()->mutable_image()->set_name("docker.io/library/busybox:1.36");
+        for (auto& a : cmd) req.mutable_container()->mutable_config()->add_cmd(a);
+        kcm::svc::CreateContainerResponse resp;
+        REQUIRE(stub->Create(rpc_context().get(), req, &resp).ok());
+        return resp.container().id();
+    }
+
+    // Publishes a live message for `feature`/`op` and returns its request id.
+    std::string send(const std::string& feature, const std::string& op, const std::optional<std::string>& value = {},
+                     bool response_required = true) {
+        const auto req_id = "t-" + std::to_string(next_req++);
+        json::object env{{"topic", std::string("org.acme/gw-1:dev-7:edge:containers/things/live/messages/") + op},
+                         {"headers", json::object{{"correlation-id", "c-" + req_id}, {"response-required", response_required}}},
+                         {"path", "/features/" + feature + "/inbox/messages/" + op}};
+        if (value) {
+            env["headers"].as_object()["content-type"] = "application/json";
+            env["value"] = json::parse(*value);
+        }
+        cloud.publish(std::string("command//") + thing + "/req/" + req_id + "/" + op, json::serialize(env), 1);
+        return req_id;
+    }
+
+    // Messages until the response to `req_id` (included); twin messages before it are returned too.
+    std::vector<harness::mqtt_message> until_response(const std::string& req_id, std::chrono::milliseconds timeout = 20s) {
+        std::vector<harness::mqtt_message> out;
+        const auto prefix = std::string("command//") + thing + "/res/" + req_id + "/";
+        const auto end = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < end) {
+            auto m = observer.next(200ms);
+            if (!m) continue;
+            out.push_back(*m);
+            if (m->topic.rfind(prefix, 0) == 0) return out;
+        }
+        FAIL_CHECK("no response to " << req_id << "; bridge log:\n" << bridge->log());
+        return out;
+    }
+    // Messages whose path ends with `suffix`, collected until `done` holds for one of them.
+    std::vector<json::object> twin_until(const std::string& suffix, const std::function<bool(const json::object&)>& done,
+                                         std::chrono::milliseconds timeout = 20s) {
+        std::vector<json::object> out;
+        const auto end = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < end) {
+            auto m = observer.next(200ms);
+            if (!m || m->topic.rfind("e/", 0) != 0) continue;
+            auto env = json::parse(m->payload).as_object();
+            const std::string path(env.at("path").as_string());
+            if (path.size() < suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+            out.push_back(env);
+            if (done(env)) return out;
+        }
+        FAIL_CHECK("timed out waiting for " << suffix << "; bridge log:\n" << bridge->log());
+        return out;
+    }
+};
+
+json::object response_of(const std::vector<harness::mqtt_message>& ms) { return json::parse(ms.back().payload).as_object(); }
+int status_of(const std::vector<harness::mqtt_message>& ms) {
+    const auto& t = ms.back().topic;
+    return std::stoi(t.substr(t.rfind('/') + 1));
+}
+
+}  // namespace
+
+TEST_CASE("pipeline edge cases: non-JSON, wrong header types, one-way commands, oversize payloads") {
+    command_session s({}, {"--max-payload", "4096"});
+    const std::string base = std::string("command//") + thing + "/req/";
+
+    s.cloud.publish(base + "x-1/start", "this is not json", 1);
+    auto ms = s.until_response("x-1");
+    CHECK(ms.back().topic == std::string("command//") + thing + "/res/x-1/400");
+    CHECK(json::parse(ms.back().payload) ==
+          json::parse(R"({"topic":"unknown/unknown/things/twin/errors","headers":{"content-type":"application/json"},"path":"/",
+            "value":{"error":"messages:parameter.invalid","status":400,
+                     "message":"error parsing Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]"},"status":400})"));
+
+    // An envelope without path, with a request id: the original crashes (B1); we answer 400.
+    s.cloud.publish(base + "x-2/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c2","response-required":true}})", 1);
+    ms = s.until_response("x-2");
+    CHECK(status_of(ms) == 400);
+    CHECK(response_of(ms).at("value").at("message") == "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]");
+    CHECK(response_of(ms).at("headers").at("correlation-id") == "c2");
+
+    // A topic with fewer than three segments.
+    s.cloud.publish(base + "x-3/start", R"({"topic":"org.acme/x","headers":{"correlation-id":"c3","response-required":true},"path":"/features/Metrics/inbox/messages/request"})", 1);
+    CHECK(response_of(s.until_response("x-3")).at("value").at("message") ==
+          "invalid Ditto message topic received for device id [org.acme:gw-1:dev-7:edge:containers]");
+
+    // Headers of the wrong type: the original panics (B2).
+    s.cloud.publish(base + "x-4/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":42,"response-required":true},"path":"/features/Metrics/inbox/messages/start"})", 1);
+    ms = s.until_response("x-4");
+    CHECK(status_of(ms) == 400);
+    CHECK(response_of(ms).at("value").at("message") ==
+          "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]: correlation id header must be a string");
+    s.cloud.publish(base + "x-5/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c5","response-required":"yes"},"path":"/features/Metrics/inbox/messages/start"})", 1);
+    CHECK(response_of(s.until_response("x-5")).at("value").at("message") ==
+          "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]: response-required header must be a boolean");
+
+    // Too large: refused unparsed with a 413.
+    std::string big = R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/x","headers":{},"path":"/","value":")" +
+                      std::string(5000, 'a') + "\"}";
+    s.cloud.publish(base + "x-6/start", big, 1);
+    ms = s.until_response("x-6");
+    CHECK(ms.back().topic == std::string("command//") + thing + "/res/x-6/413");
+    CHECK(response_of(ms).at("value").at("error") == "messages:payload.toolarge");
+    CHECK(response_of(ms).at("status") == 413);
+
+    // One-way: executed, not answered (empty request id, response-required false).
+    const auto id = s.create_container("oneway");
+    s.twin_until("/features/Container:" + id, [](const auto&) { return true; });
+    s.cloud.publish(base + "/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c7","response-required":true},"path":"/features/Container:)" + id + R"(/inbox/messages/start"})", 1);
+    s.twin_until("/properties/status/state", [](const auto& e) { return e.at("value").at("status") == "RUNNING"; });
+    s.send("Container:" + id, "pause", std::nullopt, false);
+    s.twin_until("/properties/status/state", [](const auto& e) { return e.at("value").at("status") == "PAUSED"; });
+    std::this_thread::sleep_for(500ms);
+    CHECK_FALSE(s.observer.next(300ms).has_value());  // no answers
+    CHECK(s.bridge->alive());
+}
+
+TEST_CASE("create, start, pause, resume, stopWithOptions, rename, update, remove: answers after their twin updates") {
+    command_session s;
+    auto ms = s.until_response(s.send("ContainerFactory", "createWithConfig",
+                                      R"({"imageRef":"docker.io/library/busybox:1.36","name":"seq","start":false,
+                                          "config":{"env":["A=1"],"restartPolicy":{"type":"NO"}}})"));
+    REQUIRE(status_of(ms) == 200);
+    const std::string id(response_of(ms).at("value").as_string());
+    std::vector<std::string> paths;
+    for (const auto& m : ms) paths.push_back(m.topic.rfind("e/", 0) == 0 ? std::string(json::parse(m.payload).at("path").as_string()) : "RESPONSE");
+    CHECK(paths == std::vector<std::string>{"/features/Container:" + id, "/features/Container:" + id + "/properties/status/state",
+                                            "/features/SoftwareUpdatable/properties/status/installedDependencies", "RESPONSE"});
+
+    const auto feature = "Container:" + id;
+    auto step = [&](const std::string& op, const std::optional<std::string>& value, const std::string& expect_path,
+                    const std::function<void(const json::value&)>& check) {
+        CAPTURE(op);
+        auto out = s.until_response(s.send(feature, op, value));
+        REQUIRE(out.size() >= 2);
+        CHECK(status_of(out) == 204);
+        CHECK(response_of(out) == json::parse(R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/)" + op +
+                                              R"(","headers":{"correlation-id":"c-)" + std::string(json::parse(out.back().payload).at("headers").at("correlation-id").as_string()).substr(2) +
+                                              R"("},"path":"/features/)" + feature + "/outbox/messages/" + op + R"(","status":204})"));
+        const auto twin = json::parse(out[out.size() - 2].payload);
+        CHECK(twin.at("path") == json::value("/features/" + feature + expect_path));
+        check(twin.at("value"));
+    };
+    step("start", std::nullopt, "/properties/status/state", [](const auto& v) { CHECK(v.at("status") == "RUNNING"); });
+    step("pause", std::nullopt, "/properties/status/state", [](const auto& v) { CHECK(v.at("status") == "PAUSED"); });
+    step("resume", std::nullopt, "/properties/status/state", [](const auto& v) { CHECK(v.at("status") == "RUNNING"); });
+    step("stopWithOptions", R"({"force":true,"timeout":5,"signal":"SIGKILL"})", "/properties/status/state", [](const auto& v) {
+        CHECK(v.at("status") == "STOPPED");
+        CHECK(v.at("exitCode") == 137);
+    });
+    step("rename", R"("seq-renamed")", "/properties/status/name", [](const auto& v) { CHECK(v == "seq-renamed"); });
+    step("update", R"({"RestartPolicy":{"Type":"NO","MaxRetryCount":0},"resources":{"memory":"64M"}})", "/properties/status/config",
+         [](const auto& v) { CHECK(v.at("resources") == json::parse(R"({"memory":"64M"})")); });
+    auto out = s.until_response(s.send(feature, "remove", "true"));
+    CHECK(status_of(out) == 204);
+    REQUIRE(out.size() == 4);
+    CHECK(json::parse(out[0].payload).at("value").at("status") == "DEAD");
+    CHECK(json::parse(out[1].payload).at("topic") == "org.acme/gw-1:dev-7:edge:containers/things/twin/commands/delete");
+
+    // Failures: Kanto-CM's text as 500, JSON type errors as 400 with Go's text.
+    out = s.until_response(s.send(feature, "start"));
+    CHECK(status_of(out) == 400);  // the feature is gone with the container
+    CHECK(response_of(out).at("value").at("message") == json::value("feature [" + feature + "] not found "));
+    const auto other = s.create_container("other");
+    s.twin_until("/features/Container:" + other, [](const auto&) { return true; });
+    out = s.until_response(s.send("Container:" + other, "stopWithOptions", R"({"timeout":"soon"})"));
+    CHECK(status_of(out) == 400);
+    CHECK(response_of(out).at("value").at("message") == "json: cannot unmarshal string into Go struct field stopOptions.timeout of type int64");
+    out = s.until_response(s.send("Container:" + other, "stop"));
+    CHECK(status_of(out) == 500);
+    CHECK(response_of(out).at("value").at("message") ==
+          json::value("cannot perform stop operation for container: " + other + ", with state: Created"));
+    out = s.until_response(s.send("ContainerFactory", "createWithConfig",
+                                  R"({"imageRef":"busybox","config":{"portMappings":[{"hostPort":70000,"containerPort":80}]}})"));
+    CHECK(status_of(out) == 400);
+    CHECK(response_of(out).at("value").at("message") ==
+          "json: cannot unmarshal number 70000 into Go struct field portMapping.config.portMappings.hostPort of type uint16");
+}
+
+TEST_CASE("a slow create does not delay a stop of another container") {
+    command_session s({"--pull-delay", "slow-image=4000"});
+    const auto id = s.create_container("fast");
+    s.twin_until("/features/Container:" + id, [](const auto&) { return true; });
+    auto started = s.until_response(s.send("Container:" + id, "start"));
+    REQUIRE(status_of(started) == 204);
+    const auto create_req = s.send("ContainerFactory", "create", R"({"imageRef":"registry.local/slow-image:1","start":false})");
+    const auto stop_req = s.send("Container:" + id, "stop");
+    // The stop is answered first, while the create is still pulling.
+    auto out = s.until_response(stop_req, 10s);
+    CHECK(status_of(out) == 204);
+    for (const auto& m : out) CHECK(m.topic.find("/res/" + create_req + "/") == std::string::npos);
+    out = s.until_response(create_req, 20s);
+    CHECK(status_of(out) == 200);
+}
+
+TEST_CASE("metrics of a real simulator process: plausible values, filters, frequency change, stop") {
+    command_session s;
+    const auto id = s.create_container("measured");
+    s.twin_until("/features/Container:" + id, [](const auto&) { return true; });
+    REQUIRE(status_of(s.until_response(s.send("Container:" + id, "start"))) == 204);
+
+    const auto t0 = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":1})"))) == 204);
+    auto data = s.twin_until("/outbox/messages/data", [](const auto&) { return true; }, 5s);
+    REQUIRE(!data.empty());
+    const auto& value = data.back().at("value");
+    CHECK(value.at("timestamp").as_int64() >= t0);
+    const auto& snapshot = value.at("snapshot").as_array();
+    REQUIRE(snapshot.size() == 1);
+    CHECK(snapshot[0].at("originator") == json::value("Container:" + id));
+    std::map<std::string, double> m;
+    for (const auto& x : snapshot[0].at("measurements").as_array()) m[std::string(x.at("id").as_string())] = x.at("value").to_number<double>();
+    REQUIRE(m.count("cpu.utilization") == 1);  // a baseline was taken at the request
+    CHECK(m["cpu.utilization"] >= 0);
+    CHECK(m["cpu.utilization"] <= 100);
+    REQUIRE(m.count("memory.total") == 1);
+    CHECK(m["memory.total"] > 0);
+    CHECK(m["memory.used"] > 0);
+    CHECK(m["memory.used"] <= m["memory.total"]);
+    CHECK(m["memory.utilization"] == doctest::Approx(m["memory.used"] / m["memory.total"] * 100));
+    for (const auto& [k, v] : m) {
+        CHECK(v >= 0);
+        const bool known = k == "cpu.utilization" || k.rfind("memory.", 0) == 0 || k.rfind("io.", 0) == 0 || k.rfind("net.", 0) == 0 || k == "pids";
+        CHECK_MESSAGE(known, k);
+    }
+
+    // A filter keeps only matching measurements; a new request replaces the period.
+    REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":"2s","filter":[{"id":["memory.u*"]}]})"))) == 204);
+    data = s.twin_until("/outbox/messages/data", [](const auto& e) {
+        return e.at("value").at("snapshot").as_array().at(0).at("measurements").as_array().size() == 2;
+    }, 6s);
+    REQUIRE(!data.empty());
+    const auto& filtered = data.back().at("value").at("snapshot").as_array().at(0).at("measurements").as_array();
+    CHECK(filtered.at(0).at("id") == "memory.used");
+    CHECK(filtered.at(1).at("id") == "memory.utilization");
+    REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":1,"filter":[{"originator":"SYSTEM"}]})"))) == 204);
+    REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":0})"))) == 204);
+    std::this_thread::sleep_for(200ms);
+    while (s.observer.next(100ms)) {
+    }
+    CHECK_FALSE(s.observer.next(2500ms).has_value());  // stopped
+    auto bad = s.until_response(s.send("Metrics", "request", R"({"frequency":true})"));
+    CHECK(status_of(bad) == 400);
+    CHECK(response_of(bad).at("value").at("message") == "invalid duration");
+}
+
+namespace {
+
+std::string md5_hex(const std::string& data) {
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), buf, &len, EVP_md5(), nullptr);
+    std::string out;
+    static const char* digits = "0123456789abcdef";
+    for (unsigned int i = 0; i < len; ++i) out += {digits[buf[i] >> 4], digits[buf[i] & 15]};
+    return out;
+}
+
+// Python's http.server on 127.0.0.1 serving a temporary directory.
+struct file_server {
+    harness::temp_dir dir;
+    int port = harness::free_tcp_port();
+    std::unique_ptr<harness::child_process> proc;
+    file_server() {
+        proc = std::make_unique<harness::child_process>(
+            std::vector<std::string>{harness::find_program("KTB_PYTHON", "python3"), "-m", "http.server", "--bind", "127.0.0.1",
+                                     std::to_string(port), "--directory", dir.path().string()},
+            dir.path() / "server.log");
+        REQUIRE(harness::eventually([&] {
+            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(static_cast<std::uint16_t>(port));
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+            ::close(fd);
+            return ok;
+        }));
+    }
+    std::string put(const std::string& name, const std::string& content) {
+        std::ofstream(dir.path() / name) << content;
+        return "http://127.0.0.1:" + std::to_string(port) + "/" + name;
+    }
+};
+
+// A socket that accepts connections into its backlog and never answers.
+struct silent_server {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int port = 0;
+    silent_server() {
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        ::listen(fd, 16);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~silent_server() { ::close(fd); }
+};
+
+std::string install_action(const std::string& correlation, const std::string& url, const std::string& checksums) {
+    return R"({"correlationId":")" + correlation + R"(","softwareModules":[{"softwareModule":{"name":"app","version":"1.0"},
+        "artifacts":[{"filename":"app.json","download":{"HTTP":{"url":")" + url + R"("}},"checksums":)" + checksums + R"(,"size":1}]}]})";
+}
+
+// lastOperation / lastFailedOperation updates until a FINISHED_* lastOperation.
+std::vector<std::pair<std::string, json::object>> su_updates(command_session& s) {
+    std::vector<std::pair<std::string, json::object>> out;
+    s.twin_until("Operation", [&](const json::object& e) {
+        const std::string path(e.at("path").as_string());
+        const auto property = path.substr(path.rfind('/') + 1);
+        out.emplace_back(property, e.at("value").as_object());
+        return property == "lastOperation" && std::string(e.at("value").at("status").as_string()).rfind("FINISHED_", 0) == 0;
+    }, 30s);
+    return out;
+}
+
+std::vector<std::string> statuses(const std::vector<std::pair<std::string, json::object>>& updates) {
+    std::vector<std::string> out;
+    for (const auto& [property, v] : updates) {
+        out.push_back((property == "lastFailedOperation" ? "failed:" : "") + std::string(v.at("status").as_string()));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("SoftwareUpdatable install: success, bad and over-long checksums, 404, invalid descriptor, no answer") {
+    file_server http;
+    silent_server silent;
+    command_session s({}, {"--download-timeout", "1500ms"});
+    const std::string descriptor = R"({"container_name":"installed","image":{"name":"docker.io/library/busybox:1.36"},
+                                       "host_config":{"restart_policy":{"type":"no"}}})";
+    const auto url = http.put("app.json", descriptor);
+
+    SUBCASE("success: every status in order, the container created and started") {
+        auto ms = s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-1", url, R"({"MD5":")" + md5_hex(descriptor) + R"("})")));
+        CHECK(status_of(ms) == 204);
+        const auto updates = su_updates(s);
+        CHECK(statuses(updates) == std::vector<std::string>{"STARTED", "DOWNLOADING", "DOWNLOADED", "INSTALLING", "INSTALLED", "FINISHED_SUCCESS"});
+        for (const auto& [p, v] : updates) {
+            CHECK(v.at("correlationId") == "inst-1");
+            CHECK(v.at("softwareModule") == json::parse(R"({"name":"app","version":"1.0"})"));
+        }
+        CHECK(json::serialize(updates.front().second) == R"({"correlationId":"inst-1","status":"STARTED","softwareModule":{"name":"app","version":"1.0"}})");
+        kcm::svc::ListContainersResponse list;
+        REQUIRE(s.stub->List(rpc_context().get(), {}, &list).ok());
+        REQUIRE(list.containers_size() == 1);
+        CHECK(list.containers(0).name() == "installed");
+        CHECK(harness::eventually([&] {
+            kcm::svc::ListContainersResponse l;
+            return s.stub->List(rpc_context().get(), {}, &l).ok() && l.containers(0).state().status() == "Running";
+        }));
+    }
+    SUBCASE("checksum mismatch: FINISHED_REJECTED, first as lastFailedOperation") {
+        s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-2", url, R"({"MD5":"00112233445566778899aabbccddeeff"})")));
+        const auto updates = su_updates(s);
+        CHECK(statuses(updates) == std::vector<std::string>{"STARTED", "DOWNLOADING", "failed:FINISHED_REJECTED", "FINISHED_REJECTED"});
+        CHECK(updates.back().second.at("message") == "md5 checksum does not match");
+        CHECK(updates[2].second == updates[3].second);
+    }
+    SUBCASE("an over-long valid hex checksum is rejected, not a panic (B5)") {
+        s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-3", url, R"({"MD5":")" + md5_hex(descriptor) + R"(00"})")));
+        const auto updates = su_updates(s);
+        CHECK(updates.back().second.at("status") == "FINISHED_REJECTED");
+        CHECK(updates.back().second.at("message") == "the provided input hash is either invalid, not a hex string or the length exceeds 16 bytes");
+    }
+    SUBCASE("SHA256 is checked when no MD5 is given") {
+        s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-4", url, R"({"SHA256":"abcd"})")));
+        const auto updates = su_updates(s);
+        CHECK(updates.back().second.at("message") == "sha256 checksum does not match");
+    }
+    SUBCASE("HTTP 404: FINISHED_ERROR naming the status") {
+        s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-5", url + ".missing", "{}")));
+        const auto updates = su_updates(s);
+        CHECK(statuses(updates) == std::vector<std::string>{"STARTED", "DOWNLOADING", "failed:FINISHED_ERROR", "FINISHED_ERROR"});
+        CHECK(std::string(updates.back().second.at("message").as_string()).find("HTTP status 404") != std::string::npos);
+    }
+    SUBCASE("a server that never answers: FINISHED_ERROR after the download timeout") {
+        s.until_response(s.send("SoftwareUpdatable", "install",
+                                install_action("inst-6", "http://127.0.0.1:" + std::to_string(silent.port) + "/x.json", "{}")));
+        const auto updates = su_updates(s);
+        CHECK(updates.back().second.at("status") == "FINISHED_ERROR");
+        CHECK(std::string(updates.back().second.at("message").as_string()).find("timed out") != std::string::npos);
+    }
+    SUBCASE("an invalid container descriptor is rejected with Kanto's validation text") {
+        const auto bad = http.put("bad.json", R"({"container_name":"-bad","image":{"name":"busybox"}})");
+        s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-7", bad, "{}")));
+        const auto updates = su_updates(s);
+        CHECK(updates.back().second.at("status") == "FINISHED_REJECTED");
+        CHECK(updates.back().second.at("message") == "invalid container name format : -bad");
+    }
+    SUBCASE("no download link at all: FINISHED_ERROR, not a panic (B5)") {
+        s.until_response(s.send("SoftwareUpdatable", "install",
+                                R"({"correlationId":"inst-8","softwareModules":[{"softwareModule":{"name":"app","version":"1.0"},"artifacts":[{"filename":"a.json"}]}]})"));
+        const auto updates = su_updates(s);
+        CHECK(updates.back().second.at("message") == "the SoftwareArtifact [a.json] has no HTTP or HTTPS download link");
+    }
+    CHECK(s.bridge->alive());
+}
+
+TEST_CASE("SoftwareUpdatable remove: mixed outcomes, forced and not forced") {
+    command_session s;
+    const auto a = s.create_container("a");
+    const auto b = s.create_container("b");
+    s.twin_until("/features/Container:" + b, [](const auto&) { return true; });
+
+    SUBCASE("not forced: stop at the first failure, the rest rejected; success is reported last (B9)") {
+        s.until_response(s.send("SoftwareUpdatable", "remove",
+                                R"({"correlationId":"rm-1","software":[{"name":")" + a + R"(","version":"1"},{"name":"missing","version":"1"},{"name":")" + b + R"(","version":"1"}]})"));
+        std::vector<std::pair<std::string, json::object>> updates;
+        s.twin_until("Operation", [&](const json::object& e) {
+            const std::string path(e.at("path").as_string());
+            updates.emplace_back(path.substr(path.rfind('/') + 1), e.at("value").as_object());
+            return e.at("value").at("status") == "FINISHED_SUCCESS";
+        }, 30s);
+        CHECK(statuses(updates) == std::vector<std::string>{"REMOVING", "REMOVED", "REMOVING", "failed:FINISHED_REJECTED", "FINISHED_REJECTED",
+                                                             "failed:FINISHED_ERROR", "FINISHED_ERROR", "FINISHED_SUCCESS"});
+        CHECK(updates[3].second.at("software") == json::parse(R"([{"name":")" + b + R"(","version":"1"}])"));
+        CHECK(updates[5].second.at("message") == "container with ID = missing does not exist");
+        CHECK(updates[7].second.at("software") == json::parse(R"([{"name":")" + a + R"(","version":"1"}])"));
+        CHECK_FALSE(updates[7].second.contains("message"));
+        kcm::svc::GetContainerRequest req;
+        req.set_id(b);
+        kcm::svc::GetContainerResponse resp;
+        REQUIRE(s.stub->Get(rpc_context().get(), req, &resp).ok());
+        CHECK(resp.has_container());  // rejected: not attempted
+    }
+    SUBCASE("forced: every item attempted, two failures joined") {
+        s.until_response(s.send("SoftwareUpdatable", "remove",
+                                R"({"correlationId":"rm-2","forced":true,"software":[{"name":"gone-1"},{"name":")" + a + R"("},{"name":"gone-2"}]})"));
+        std::vector<std::pair<std::string, json::object>> updates;
+        s.twin_until("Operation", [&](const json::object& e) {
+            const std::string path(e.at("path").as_string());
+            updates.emplace_back(path.substr(path.rfind('/') + 1), e.at("value").as_object());
+            return e.at("value").at("status") == "FINISHED_SUCCESS";
+        }, 30s);
+        CHECK(statuses(updates) == std::vector<std::string>{"REMOVING", "REMOVING", "REMOVED", "REMOVING", "failed:FINISHED_ERROR",
+                                                             "FINISHED_ERROR", "FINISHED_SUCCESS"});
+        CHECK(updates[4].second.at("message") ==
+              "2 errors:\n\n* container with ID = gone-1 does not exist\n* container with ID = gone-2 does not exist");
+    }
 }
