@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 namespace twin::go_json {
 namespace json = boost::json;
@@ -81,7 +82,7 @@ std::string get_integer(const json::value* v, const target& t, std::int64_t& out
         return {};
     }
     const double d = v->as_double();
-    if (std::trunc(d) != d || d < lo || d > hi) return t.error("number " + json::serialize(*v));
+    if (std::trunc(d) != d || d < lo || d > hi) return t.error(fmt::format("number {}", d));  // Go quotes 1.5, not 1.5E0
     out = static_cast<std::int64_t>(d);
     return {};
 }
