@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "enum_tables.hpp"
 #include "features.hpp"
 
 namespace twin {
@@ -23,52 +24,19 @@ void put_if(json::object& o, std::string_view key, const std::string& v) {
 
 }  // namespace
 
-std::string restart_policy_to_twin(const std::string& v) {
-    if (v == "always") return "ALWAYS";
-    if (v == "on-failure") return "ON_FAILURE";
-    if (v == "unless-stopped") return "UNLESS_STOPPED";
-    if (v == "no") return "NO";
-    return v;
-}
-
-std::string network_mode_to_twin(const std::string& v) {
-    if (v == "bridge") return "BRIDGE";
-    if (v == "host") return "HOST";
-    return v;
-}
-
-std::string log_type_to_twin(const std::string& v) {
-    if (v == "json-file") return "JSON_FILE";
-    if (v == "none") return "NONE";
-    return v;
-}
-
-std::string log_mode_to_twin(const std::string& v) {
-    if (v == "blocking") return "BLOCKING";
-    if (v == "non-blocking") return "NON_BLOCKING";
-    return v;
-}
+std::string restart_policy_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::restart_policy, v); }
+std::string network_mode_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::network_mode, v); }
+std::string log_type_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::log_type, v); }
+std::string log_mode_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::log_mode, v); }
 
 std::string propagation_to_twin(const std::string& v) {
-    for (const char* m : {"private", "rshared", "shared", "rslave", "slave"}) {
-        if (v == m) {
-            std::string up(v);
-            for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-            return up;
-        }
-    }
-    return "RPRIVATE";
+    const auto out = enum_tables::to_twin(enum_tables::propagation, v);
+    return out == v ? "RPRIVATE" : out;  // unknown modes become RPRIVATE (table E)
 }
 
 std::string status_to_twin(const std::string& v) {
-    for (const char* s : {"Creating", "Created", "Running", "Stopped", "Paused", "Exited", "Dead"}) {
-        if (v == s) {
-            std::string up(v);
-            for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-            return up;
-        }
-    }
-    return "UNKNOWN";
+    const auto out = enum_tables::to_twin(enum_tables::status, v);
+    return out == v ? "UNKNOWN" : out;  // unknown statuses become UNKNOWN (table F)
 }
 
 json::object container_config_json(const kcm::types::Container& c) {

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "enum_tables.hpp"
 #include "go_json.hpp"
 
 namespace twin {
@@ -11,41 +12,14 @@ namespace json = boost::json;
 using go_json::member;
 using go_json::target;
 
-std::string restart_policy_from_twin(const std::string& v) {
-    if (v == "ALWAYS") return "always";
-    if (v == "ON_FAILURE") return "on-failure";
-    if (v == "UNLESS_STOPPED") return "unless-stopped";
-    if (v == "NO") return "no";
-    return v;
-}
-
-std::string network_mode_from_twin(const std::string& v) {
-    if (v == "BRIDGE") return "bridge";
-    if (v == "HOST") return "host";
-    return v;
-}
-
-std::string log_type_from_twin(const std::string& v) {
-    if (v == "JSON_FILE") return "json-file";
-    if (v == "NONE") return "none";
-    return v;
-}
-
-std::string log_mode_from_twin(const std::string& v) {
-    if (v == "BLOCKING") return "blocking";
-    if (v == "NON_BLOCKING") return "non-blocking";
-    return v;
-}
+std::string restart_policy_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::restart_policy, v); }
+std::string network_mode_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::network_mode, v); }
+std::string log_type_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::log_type, v); }
+std::string log_mode_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::log_mode, v); }
 
 std::string propagation_from_twin(const std::string& v) {
-    for (const char* m : {"PRIVATE", "RSHARED", "SHARED", "RSLAVE", "SLAVE"}) {
-        if (v == m) {
-            std::string low(v);
-            for (auto& ch : low) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            return low;
-        }
-    }
-    return "rprivate";
+    const auto out = enum_tables::from_twin(enum_tables::propagation, v);
+    return out == v ? "rprivate" : out;  // anything else, lowercase input included, is rprivate (B4)
 }
 
 namespace {

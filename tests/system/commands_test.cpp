@@ -20,6 +20,7 @@
 
 #include "harness.hpp"
 #include "mqtt_client.hpp"
+#include "recording.hpp"
 #include "twin_session.hpp"
 
 using namespace std::chrono_literals;
@@ -31,24 +32,13 @@ namespace {
 constexpr const char* thing = "org.acme:gw-1:dev-7:edge:containers";
 constexpr const char* identity = R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1"})";
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-    if (from.empty()) return s;
-    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
-    return s;
-}
+using harness::replace_all;
 
 struct recorded_step {
     std::string name;
     std::vector<std::pair<std::string, std::string>> requests;  // topic, payload
     std::vector<std::pair<std::string, std::string>> outputs;   // responses and twin messages
 };
-
-std::vector<json::object> recording_lines() {
-    std::ifstream in(TEST_SOURCE_DIR "/data/conformance/kanto-things-registration-and-commands.jsonl");
-    std::vector<json::object> out;
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line).as_object());
-    return out;
-}
 
 std::vector<recorded_step> recorded_d_steps(const std::vector<json::object>& lines) {
     std::vector<recorded_step> steps;
@@ -79,22 +69,8 @@ struct replay_session {
     harness::mqtt_client cloud{broker.url()};
 
     explicit replay_session(const std::vector<json::object>& lines) {
-        google::protobuf::Empty empty;
-        for (const auto& o : lines) {
-            if (o.contains("step") && o.at("step") == "a3-create-created-only") break;
-            if (!o.contains("grpc")) continue;
-            if (o.at("grpc") == "Create") {
-                kcm::svc::CreateContainerRequest req;
-                REQUIRE(google::protobuf::util::JsonStringToMessage(json::serialize(o.at("request")), &req).ok());
-                kcm::svc::CreateContainerResponse resp;
-                REQUIRE(stub->Create(rpc_context().get(), req, &resp).ok());
-                ids[std::string(o.at("response").at("container").at("id").as_string())] = resp.container().id();
-            } else if (o.at("grpc") == "Start") {
-                kcm::svc::StartContainerRequest req;
-                req.set_id(ids.at(std::string(o.at("request").at("id").as_string())));
-                REQUIRE(stub->Start(rpc_context().get(), req, &empty).ok());
-            }
-        }
+        ids = harness::recreate_recorded_containers(lines, *stub);
+        REQUIRE(ids.size() == 3);
         observer.subscribe("e/#", 1);
         observer.subscribe("command//+/res/#", 1);
         observer.subscribe("edge/thing/request", 1);
@@ -147,7 +123,7 @@ std::string canonical(const std::string& topic, const std::string& payload) {
 }  // namespace
 
 TEST_CASE("conformance: the recording's commands d1-d43 get the real daemon's answers and twin updates") {
-    const auto lines = recording_lines();
+    const auto lines = harness::recording_lines();
     replay_session s(lines);
     auto is_data = [](const std::string& payload) { return payload.find("/outbox/messages/data") != std::string::npos; };
     for (auto step : recorded_d_steps(lines)) {
@@ -568,14 +544,14 @@ std::string install_action(const std::string& correlation, const std::string& ur
         "artifacts":[{"filename":"app.json","download":{"HTTP":{"url":")" + url + R"("}},"checksums":)" + checksums + R"(,"size":1}]}]})";
 }
 
-// lastOperation / lastFailedOperation updates until a FINISHED_* lastOperation.
-std::vector<std::pair<std::string, json::object>> su_updates(command_session& s) {
+// lastOperation / lastFailedOperation updates until a lastOperation whose status starts with `last`.
+std::vector<std::pair<std::string, json::object>> su_updates(command_session& s, const std::string& last = "FINISHED_") {
     std::vector<std::pair<std::string, json::object>> out;
     s.twin_until("Operation", [&](const json::object& e) {
         const std::string path(e.at("path").as_string());
         const auto property = path.substr(path.rfind('/') + 1);
         out.emplace_back(property, e.at("value").as_object());
-        return property == "lastOperation" && std::string(e.at("value").at("status").as_string()).rfind("FINISHED_", 0) == 0;
+        return property == "lastOperation" && std::string(e.at("value").at("status").as_string()).rfind(last, 0) == 0;
     }, 30s);
     return out;
 }
@@ -673,12 +649,7 @@ TEST_CASE("SoftwareUpdatable remove: mixed outcomes, forced and not forced") {
     SUBCASE("not forced: stop at the first failure, the rest rejected; success is reported last (B9)") {
         s.until_response(s.send("SoftwareUpdatable", "remove",
                                 R"({"correlationId":"rm-1","software":[{"name":")" + a + R"(","version":"1"},{"name":"missing","version":"1"},{"name":")" + b + R"(","version":"1"}]})"));
-        std::vector<std::pair<std::string, json::object>> updates;
-        s.twin_until("Operation", [&](const json::object& e) {
-            const std::string path(e.at("path").as_string());
-            updates.emplace_back(path.substr(path.rfind('/') + 1), e.at("value").as_object());
-            return e.at("value").at("status") == "FINISHED_SUCCESS";
-        }, 30s);
+        const auto updates = su_updates(s, "FINISHED_SUCCESS");
         CHECK(statuses(updates) == std::vector<std::string>{"REMOVING", "REMOVED", "REMOVING", "failed:FINISHED_REJECTED", "FINISHED_REJECTED",
                                                              "failed:FINISHED_ERROR", "FINISHED_ERROR", "FINISHED_SUCCESS"});
         CHECK(updates[3].second.at("software") == json::parse(R"([{"name":")" + b + R"(","version":"1"}])"));
@@ -694,12 +665,7 @@ TEST_CASE("SoftwareUpdatable remove: mixed outcomes, forced and not forced") {
     SUBCASE("forced: every item attempted, two failures joined") {
         s.until_response(s.send("SoftwareUpdatable", "remove",
                                 R"({"correlationId":"rm-2","forced":true,"software":[{"name":"gone-1"},{"name":")" + a + R"("},{"name":"gone-2"}]})"));
-        std::vector<std::pair<std::string, json::object>> updates;
-        s.twin_until("Operation", [&](const json::object& e) {
-            const std::string path(e.at("path").as_string());
-            updates.emplace_back(path.substr(path.rfind('/') + 1), e.at("value").as_object());
-            return e.at("value").at("status") == "FINISHED_SUCCESS";
-        }, 30s);
+        const auto updates = su_updates(s, "FINISHED_SUCCESS");
         CHECK(statuses(updates) == std::vector<std::string>{"REMOVING", "REMOVING", "REMOVED", "REMOVING", "failed:FINISHED_ERROR",
                                                              "FINISHED_ERROR", "FINISHED_SUCCESS"});
         CHECK(updates[4].second.at("message") ==

@@ -14,6 +14,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "harness.hpp"
+#include "recording.hpp"
 #include "twin_session.hpp"
 
 using namespace std::chrono_literals;
@@ -75,10 +76,7 @@ struct cm_client {
     }
 };
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
-    return s;
-}
+using harness::replace_all;
 
 json::value expected(std::string text, const std::map<std::string, std::string>& vars) {
     for (const auto& [k, v] : vars) text = replace_all(text, k, v);
@@ -474,24 +472,8 @@ TEST_CASE("Kanto-CM down at start: the identity waits for the first List") {
 TEST_CASE("conformance: the recording's containers give the recorded burst (b1)") {
     // Recreate the containers of steps a1-a3 from the recorded Create requests.
     session s;
-    std::map<std::string, std::string> recorded_to_ours;  // container id mapping, by creation order
-    std::ifstream in(TEST_SOURCE_DIR "/data/conformance/kanto-things-registration-and-commands.jsonl");
-    std::vector<json::object> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line).as_object());
-    std::string last_created;
-    for (const auto& o : lines) {
-        if (o.contains("step") && o.at("step") == "a3-create-created-only") break;
-        if (!o.contains("grpc")) continue;
-        if (o.at("grpc") == "Create") {
-            kcm::svc::CreateContainerRequest req;
-            REQUIRE(google::protobuf::util::JsonStringToMessage(json::serialize(o.at("request")), &req).ok());
-            const auto ours = s.cm.create(req.container()).id();
-            recorded_to_ours[std::string(o.at("response").at("container").at("id").as_string())] = ours;
-            last_created = ours;
-        } else if (o.at("grpc") == "Start") {
-            s.cm.start(recorded_to_ours.at(std::string(o.at("request").at("id").as_string())));
-        }
-    }
+    const auto lines = harness::recording_lines();
+    const auto recorded_to_ours = harness::recreate_recorded_containers(lines, *s.cm.stub);
     REQUIRE(recorded_to_ours.size() == 3);
     s.start_bridge();
     auto burst = s.register_twin(R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1"})");
