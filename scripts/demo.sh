@@ -19,6 +19,7 @@ ninja -C "$builddir"
 sim="$root/$builddir/examples/kanto-cm-sim/kanto-cm-sim"
 ctl="$root/$builddir/examples/kanto-cm-ctl/kanto-cm-ctl"
 bridge="$root/$builddir/bridge/kanto-twin-bridge"
+twin="$root/$builddir/bridge/kanto-twin"
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir"
 socket="$demo_dir/container-management.sock"
@@ -80,13 +81,21 @@ echo "mosquitto_pub${mqtt_opts[*]:+ ${mqtt_opts[*]}} -t 'edge/thing/response' -m
 mosquitto_pub -h 127.0.0.1 "${mqtt_opts[@]}" -t 'edge/thing/response' -m "$identity"
 sleep 1
 
-step "the twin as published on e/dummy-tenant-id/dummy-namespace:dummy-gateway:dummy-device-id:edge:containers"
+step "the messages published on e/dummy-tenant-id/dummy-namespace:dummy-gateway:dummy-device-id:edge:containers"
 python3 scripts/show-twin.py "$demo_dir/twin.log"
 seen=$(wc -l < "$demo_dir/twin.log")
 
-step "stop web-frontend: the bridge re-emits its state"
-"$ctl" --socket "$socket" stop "$web"
-sleep 1
+thing=dummy-namespace:dummy-gateway:dummy-device-id:edge:containers
+step "the twin as a Ditto thing (kanto-twin show applies those messages like Ditto would)"
+"$twin" show --broker "tcp://127.0.0.1:$port" --thing "$thing" --wait 1s --device-id dummy-namespace:dummy-gateway:dummy-device-id --tenant-id dummy-tenant-id \
+    | head -n 60
+echo "  ..."
+seen=$(wc -l < "$demo_dir/twin.log")
+
+step "stop web-frontend from the cloud side (kanto-twin call), then the re-emitted state"
+echo "kanto-twin call Container:$web stop --thing $thing"
+"$twin" call "Container:$web" stop --broker "tcp://127.0.0.1:$port" --thing "$thing"
+sleep 0.5
 python3 scripts/show-twin.py "$demo_dir/twin.log" "$seen"
 
 echo
@@ -94,6 +103,8 @@ echo "Bridge log: $demo_dir/bridge.log   Twin messages: $demo_dir/twin.log"
 if [[ $wait_at_end == yes ]]; then
     echo "Everything keeps running; press Ctrl-C to stop. Try:"
     echo "  $ctl --socket $socket pause $broker"
+    echo "  $twin watch --broker tcp://127.0.0.1:$port --thing $thing"
+    echo "  $twin call ContainerFactory create '{\"imageRef\":\"nginx:1.25\",\"start\":true}' --broker tcp://127.0.0.1:$port --thing $thing"
     echo "  mosquitto_sub${mqtt_opts[*]:+ ${mqtt_opts[*]}} -t 'e/#' -v"
     wait
 fi

@@ -1,13 +1,13 @@
-#include "mqtt_client.hpp"
+#include "blocking_mqtt_client.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
 #include <stdexcept>
 
-namespace harness {
+namespace bridge {
 
-struct mqtt_client::pending {
+struct blocking_mqtt_client::pending {
     std::mutex mu;
     std::condition_variable cv;
     bool done = false;
@@ -30,17 +30,17 @@ struct mqtt_client::pending {
 namespace {
 std::string unique_id() {
     static std::atomic<int> n{0};
-    return "ktb-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+    return "kanto-twin-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
 }
 }  // namespace
 
-mqtt_client::mqtt_client(const std::string& url, const std::string& client_id) {
+blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::string& client_id) {
     const auto id = client_id.empty() ? unique_id() : client_id;
     if (MQTTAsync_create(&client_, url.c_str(), id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr) !=
         MQTTASYNC_SUCCESS) {
         throw std::runtime_error("MQTTAsync_create failed for " + url);
     }
-    MQTTAsync_setCallbacks(client_, this, nullptr, &mqtt_client::on_message, nullptr);
+    MQTTAsync_setCallbacks(client_, this, nullptr, &blocking_mqtt_client::on_message, nullptr);
     pending p;
     MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
     opts.keepAliveInterval = 20;
@@ -53,7 +53,7 @@ mqtt_client::mqtt_client(const std::string& url, const std::string& client_id) {
     wait(p, "connect");
 }
 
-mqtt_client::~mqtt_client() {
+blocking_mqtt_client::~blocking_mqtt_client() {
     if (MQTTAsync_isConnected(client_)) {
         pending p;
         MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
@@ -69,7 +69,7 @@ mqtt_client::~mqtt_client() {
     MQTTAsync_destroy(&client_);
 }
 
-void mqtt_client::wait(pending& p, const char* what) {
+void blocking_mqtt_client::wait(pending& p, const char* what) {
     std::unique_lock lock(p.mu);
     if (!p.cv.wait_for(lock, std::chrono::seconds(10), [&] { return p.done; })) {
         throw std::runtime_error(std::string("MQTT ") + what + " timed out");
@@ -77,7 +77,7 @@ void mqtt_client::wait(pending& p, const char* what) {
     if (!p.ok) throw std::runtime_error(std::string("MQTT ") + what + " failed: " + p.error);
 }
 
-void mqtt_client::subscribe(const std::string& filter, int qos) {
+void blocking_mqtt_client::subscribe(const std::string& filter, int qos) {
     pending p;
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     opts.onSuccess = &pending::on_success;
@@ -89,7 +89,7 @@ void mqtt_client::subscribe(const std::string& filter, int qos) {
     wait(p, "subscribe");
 }
 
-void mqtt_client::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+void blocking_mqtt_client::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
     pending p;
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     opts.onSuccess = &pending::on_success;
@@ -102,8 +102,8 @@ void mqtt_client::publish(const std::string& topic, const std::string& payload, 
     wait(p, "publish");
 }
 
-int mqtt_client::on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m) {
-    auto* self = static_cast<mqtt_client*>(ctx);
+int blocking_mqtt_client::on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m) {
+    auto* self = static_cast<blocking_mqtt_client*>(ctx);
     mqtt_message msg;
     msg.topic = topic_len > 0 ? std::string(topic, static_cast<std::size_t>(topic_len)) : std::string(topic);
     msg.payload.assign(static_cast<const char*>(m->payload), static_cast<std::size_t>(m->payloadlen));
@@ -119,7 +119,7 @@ int mqtt_client::on_message(void* ctx, char* topic, int topic_len, MQTTAsync_mes
     return 1;
 }
 
-std::optional<mqtt_message> mqtt_client::next(std::chrono::milliseconds timeout) {
+std::optional<mqtt_message> blocking_mqtt_client::next(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, timeout, [&] { return !inbox_.empty(); })) return std::nullopt;
     auto m = std::move(inbox_.front());
@@ -127,7 +127,7 @@ std::optional<mqtt_message> mqtt_client::next(std::chrono::milliseconds timeout)
     return m;
 }
 
-std::vector<mqtt_message> mqtt_client::take(std::size_t n, std::chrono::milliseconds timeout) {
+std::vector<mqtt_message> blocking_mqtt_client::take(std::size_t n, std::chrono::milliseconds timeout) {
     std::vector<mqtt_message> out;
     const auto end = std::chrono::steady_clock::now() + timeout;
     while (out.size() < n) {
@@ -139,10 +139,10 @@ std::vector<mqtt_message> mqtt_client::take(std::size_t n, std::chrono::millisec
     return out;
 }
 
-std::vector<mqtt_message> mqtt_client::drain(std::chrono::milliseconds quiet) {
+std::vector<mqtt_message> blocking_mqtt_client::drain(std::chrono::milliseconds quiet) {
     std::vector<mqtt_message> out;
     while (auto m = next(quiet)) out.push_back(std::move(*m));
     return out;
 }
 
-}  // namespace harness
+}  // namespace bridge

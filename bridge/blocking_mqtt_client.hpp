@@ -1,0 +1,53 @@
+// A blocking MQTT client over Paho C's async API for tools and tests: connect, subscribe, publish and wait for
+// messages with timeouts. Messages arrive on Paho's thread and are queued for the test thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <MQTTAsync.h>
+
+namespace bridge {
+
+struct mqtt_message {
+    std::string topic;
+    std::string payload;
+    int qos = 0;
+    bool retained = false;
+};
+
+class blocking_mqtt_client {
+public:
+    // Connects (clean session) or throws with Paho's reason.
+    explicit blocking_mqtt_client(const std::string& url, const std::string& client_id = {});
+    ~blocking_mqtt_client();
+    blocking_mqtt_client(const blocking_mqtt_client&) = delete;
+    blocking_mqtt_client& operator=(const blocking_mqtt_client&) = delete;
+
+    void subscribe(const std::string& filter, int qos = 1);
+    void publish(const std::string& topic, const std::string& payload, int qos = 1, bool retain = false);
+
+    // The next message, or nullopt after `timeout`.
+    std::optional<mqtt_message> next(std::chrono::milliseconds timeout);
+    // Up to `n` messages; fewer when `timeout` passes first.
+    std::vector<mqtt_message> take(std::size_t n, std::chrono::milliseconds timeout);
+    // Every message until none arrived for `quiet`.
+    std::vector<mqtt_message> drain(std::chrono::milliseconds quiet);
+
+private:
+    struct pending;
+    static int on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m);
+    void wait(pending& p, const char* what);
+
+    MQTTAsync client_ = nullptr;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<mqtt_message> inbox_;
+};
+
+}  // namespace bridge
