@@ -672,3 +672,62 @@ TEST_CASE("SoftwareUpdatable remove: mixed outcomes, forced and not forced") {
               "2 errors:\n\n* container with ID = gone-1 does not exist\n* container with ID = gone-2 does not exist");
     }
 }
+
+TEST_CASE("twin events keep operations (B6); a deleted thing and the old thing after a device change get 404") {
+    command_session s;
+    const auto id = s.create_container("kept");
+    s.twin_until("/features/Container:" + id, [](const auto&) { return true; });
+    const std::string events = std::string("command//") + thing + "/req//";
+
+    // A feature event from the cloud: the original replaces the feature without its handler (B6).
+    s.cloud.publish(events + "modified", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/modified","headers":{},
+        "path":"/features/Container:)" + id + R"(","value":{"definition":["x"]}})", 1);
+    auto out = s.until_response(s.send("Container:" + id, "start"));
+    CHECK(status_of(out) == 204);
+
+    // The thing deleted in the cloud: commands get 404 until it is created again (then all is re-published).
+    s.cloud.publish(events + "deleted", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/deleted","headers":{},"path":"/"})", 1);
+    std::this_thread::sleep_for(300ms);
+    out = s.until_response(s.send("Container:" + id, "stop"));
+    CHECK(status_of(out) == 404);
+    CHECK(response_of(out).at("value").at("message") == "thing with ID = org.acme:gw-1:dev-7:edge:containers is not found");
+    s.cloud.publish(events + "created", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/created","headers":{},"path":"/",
+        "value":{"thingId":"org.acme:gw-1:dev-7:edge:containers"}})", 1);
+    s.twin_until("/features/Metrics", [](const auto&) { return true; });
+    std::this_thread::sleep_for(300ms);
+    out = s.until_response(s.send("Container:" + id, "stop"));
+    CHECK(status_of(out) == 204);
+
+    // After a device change the old thing is unknown, even on the new thing's topic (the original executes it).
+    s.cloud.publish("edge/thing/response", R"({"deviceId":"org.acme:gw-2","tenantId":"t1"})", 0);
+    s.twin_until("/features/Metrics", [](const auto&) { return true; });
+    std::this_thread::sleep_for(300ms);
+    s.cloud.publish("command//org.acme:gw-2:edge:containers/req/old-1/start",
+                    R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c","response-required":true},
+                        "path":"/features/Container:)" + id + R"(/inbox/messages/start"})", 1);
+    std::vector<harness::mqtt_message> got;
+    for (const auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;) {
+        auto m = s.observer.next(200ms);
+        if (m && m->topic.find("/res/old-1/") != std::string::npos) {
+            got.push_back(*m);
+            break;
+        }
+    }
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].topic == "command//org.acme:gw-2:edge:containers/res/old-1/404");
+    CHECK(json::parse(got[0].payload).at("value").at("message") == "thing with ID = org.acme:gw-2:edge:containers is not found");
+    // The new thing answers.
+    s.cloud.publish("command//org.acme:gw-2:edge:containers/req/new-1/start",
+                    R"({"topic":"org.acme/gw-2:edge:containers/things/live/messages/start","headers":{"correlation-id":"c","response-required":true},
+                        "path":"/features/Container:)" + id + R"(/inbox/messages/start"})", 1);
+    got.clear();
+    for (const auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
+        auto m = s.observer.next(200ms);
+        if (m && m->topic.find("/res/new-1/") != std::string::npos) {
+            got.push_back(*m);
+            break;
+        }
+    }
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].topic == "command//org.acme:gw-2:edge:containers/res/new-1/204");
+}
