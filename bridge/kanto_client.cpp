@@ -26,51 +26,12 @@ std::unique_ptr<grpc::ClientContext> kanto_client::context(std::chrono::seconds 
     return ctx;
 }
 
-void kanto_client::list(std::function<void(const grpc::Status&, std::vector<kcm::types::Container>)> done) {
-    struct call {
-        std::unique_ptr<grpc::ClientContext> ctx;
-        kcm::svc::ListContainersRequest req;
-        kcm::svc::ListContainersResponse resp;
-    };
-    auto c = std::make_shared<call>();
-    c->ctx = context(std::chrono::seconds(15));
-    stub_->async()->List(c->ctx.get(), &c->req, &c->resp, [this, c, done = std::move(done)](grpc::Status st) {
-        asio::post(io_, [c, st, done] {
-            std::vector<kcm::types::Container> out;
-            if (st.ok()) {
-                out.reserve(static_cast<std::size_t>(c->resp.containers_size()));
-                for (auto& x : *c->resp.mutable_containers()) out.push_back(std::move(x));
-            }
-            done(st, std::move(out));
-        });
-    });
-}
-
-void kanto_client::get(const std::string& id,
-                       std::function<void(const grpc::Status&, std::optional<kcm::types::Container>)> done) {
-    struct call {
-        std::unique_ptr<grpc::ClientContext> ctx;
-        kcm::svc::GetContainerRequest req;
-        kcm::svc::GetContainerResponse resp;
-    };
-    auto c = std::make_shared<call>();
-    c->ctx = context(std::chrono::seconds(10));
-    c->req.set_id(id);
-    stub_->async()->Get(c->ctx.get(), &c->req, &c->resp, [this, c, done = std::move(done)](grpc::Status st) {
-        asio::post(io_, [c, st, done] {
-            std::optional<kcm::types::Container> out;
-            if (st.ok() && c->resp.has_container()) out = std::move(*c->resp.mutable_container());
-            done(st, std::move(out));
-        });
-    });
-}
-
 namespace {
 
-// One generic unary call: the request and response live until the completion runs on the loop.
-template <class Request, class Response, class Invoke>
-void unary(asio::io_context& io, Invoke invoke, const Request& request, std::unique_ptr<grpc::ClientContext> ctx,
-           std::function<void(twin::kanto_result)> done) {
+// Every call: the context, request and response live until the completion has run on the loop;
+// gRPC's thread only posts. `invoke` picks the callback overload of the generated async method.
+template <class Request, class Response, class Invoke, class Done>
+void unary(asio::io_context& io, Invoke invoke, const Request& request, std::unique_ptr<grpc::ClientContext> ctx, Done done) {
     struct call {
         std::unique_ptr<grpc::ClientContext> ctx;
         Request req;
@@ -80,55 +41,85 @@ void unary(asio::io_context& io, Invoke invoke, const Request& request, std::uni
     c->ctx = std::move(ctx);
     c->req = request;
     invoke(c->ctx.get(), &c->req, &c->resp, [&io, c, done = std::move(done)](grpc::Status st) {
-        asio::post(io, [c, st, done] {
-            twin::kanto_result r;
-            r.ok = st.ok();
-            // Kanto-CM's domain errors are UNKNOWN with its text; transport errors get their code too.
-            if (!st.ok()) r.error = st.error_code() == grpc::StatusCode::UNKNOWN ? st.error_message() : describe(st);
-            if constexpr (std::is_same_v<Response, kcm::svc::CreateContainerResponse> ||
-                          std::is_same_v<Response, kcm::svc::GetContainerResponse>) {
-                if (st.ok() && c->resp.has_container()) r.container = c->resp.container();
-            }
-            done(std::move(r));
-        });
+        asio::post(io, [c, st, done] { done(st, c->resp); });
     });
 }
 
+#define KTB_CALL(method) [async](auto* c, auto* q, auto* r, auto cb) { async->method(c, q, r, std::move(cb)); }
+
 }  // namespace
+
+void kanto_client::list(std::function<void(const grpc::Status&, std::vector<kcm::types::Container>)> done) {
+    auto* async = stub_->async();
+    unary<kcm::svc::ListContainersRequest, kcm::svc::ListContainersResponse>(
+        io_, KTB_CALL(List), {}, context(std::chrono::seconds(15)),
+        [done = std::move(done)](const grpc::Status& st, kcm::svc::ListContainersResponse& resp) {
+            std::vector<kcm::types::Container> out;
+            if (st.ok()) {
+                out.reserve(static_cast<std::size_t>(resp.containers_size()));
+                for (auto& x : *resp.mutable_containers()) out.push_back(std::move(x));
+            }
+            done(st, std::move(out));
+        });
+}
+
+void kanto_client::get(const std::string& id,
+                       std::function<void(const grpc::Status&, std::optional<kcm::types::Container>)> done) {
+    auto* async = stub_->async();
+    kcm::svc::GetContainerRequest req;
+    req.set_id(id);
+    unary<kcm::svc::GetContainerRequest, kcm::svc::GetContainerResponse>(
+        io_, KTB_CALL(Get), req, context(std::chrono::seconds(10)),
+        [done = std::move(done)](const grpc::Status& st, kcm::svc::GetContainerResponse& resp) {
+            std::optional<kcm::types::Container> out;
+            if (st.ok() && resp.has_container()) out = std::move(*resp.mutable_container());
+            done(st, std::move(out));
+        });
+}
 
 void kanto_client::call(const twin::kanto_request& request, std::function<void(twin::kanto_result)> done) {
     using empty = google::protobuf::Empty;
     // Create pulls the image and Stop waits for the process: generous deadlines, never none.
     auto ctx = context(std::chrono::minutes(10));
     auto* async = stub_->async();
-    // The generated async methods are overloaded (callback / reactor): pick the callback one.
-#define KTB_CALL(method) [async](auto* c, auto* q, auto* r, auto cb) { async->method(c, q, r, std::move(cb)); }
+    auto to_result = [done = std::move(done)](const grpc::Status& st, auto& resp) {
+        twin::kanto_result r;
+        r.ok = st.ok();
+        // Kanto-CM's domain errors are UNKNOWN with its text; transport errors get their code too.
+        if (!st.ok()) r.error = st.error_code() == grpc::StatusCode::UNKNOWN ? st.error_message() : describe(st);
+        using R = std::decay_t<decltype(resp)>;
+        if constexpr (std::is_same_v<R, kcm::svc::CreateContainerResponse> || std::is_same_v<R, kcm::svc::GetContainerResponse>) {
+            if (st.ok() && resp.has_container()) r.container = resp.container();
+        }
+        done(std::move(r));
+    };
     std::visit(
         [&](const auto& req) {
             using R = std::decay_t<decltype(req)>;
             if constexpr (std::is_same_v<R, kcm::svc::CreateContainerRequest>) {
-                unary<R, kcm::svc::CreateContainerResponse>(io_, KTB_CALL(Create), req, std::move(ctx), std::move(done));
-            } else if constexpr (std::is_same_v<R, kcm::svc::StartContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Start), req, std::move(ctx), std::move(done));
-            } else if constexpr (std::is_same_v<R, kcm::svc::StopContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Stop), req, std::move(ctx), std::move(done));
-            } else if constexpr (std::is_same_v<R, kcm::svc::PauseContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Pause), req, std::move(ctx), std::move(done));
-            } else if constexpr (std::is_same_v<R, kcm::svc::UnpauseContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Unpause), req, std::move(ctx), std::move(done));
-            } else if constexpr (std::is_same_v<R, kcm::svc::RenameContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Rename), req, std::move(ctx), std::move(done));
-            } else if constexpr (std::is_same_v<R, kcm::svc::RemoveContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Remove), req, std::move(ctx), std::move(done));
+                unary<R, kcm::svc::CreateContainerResponse>(io_, KTB_CALL(Create), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::GetContainerRequest>) {
-                unary<R, kcm::svc::GetContainerResponse>(io_, KTB_CALL(Get), req, std::move(ctx), std::move(done));
+                unary<R, kcm::svc::GetContainerResponse>(io_, KTB_CALL(Get), req, std::move(ctx), std::move(to_result));
+            } else if constexpr (std::is_same_v<R, kcm::svc::StartContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Start), req, std::move(ctx), std::move(to_result));
+            } else if constexpr (std::is_same_v<R, kcm::svc::StopContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Stop), req, std::move(ctx), std::move(to_result));
+            } else if constexpr (std::is_same_v<R, kcm::svc::PauseContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Pause), req, std::move(ctx), std::move(to_result));
+            } else if constexpr (std::is_same_v<R, kcm::svc::UnpauseContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Unpause), req, std::move(ctx), std::move(to_result));
+            } else if constexpr (std::is_same_v<R, kcm::svc::RenameContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Rename), req, std::move(ctx), std::move(to_result));
+            } else if constexpr (std::is_same_v<R, kcm::svc::RemoveContainerRequest>) {
+                unary<R, empty>(io_, KTB_CALL(Remove), req, std::move(ctx), std::move(to_result));
             } else {
-                unary<R, empty>(io_, KTB_CALL(Update), req, std::move(ctx), std::move(done));
+                unary<R, empty>(io_, KTB_CALL(Update), req, std::move(ctx), std::move(to_result));
             }
         },
         request);
-#undef KTB_CALL
 }
+
+#undef KTB_CALL
 
 std::string describe(const grpc::Status& st) {
     static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",

@@ -29,6 +29,10 @@ bool is_twin_event_route(const hono_command_topic& t) {
            (t.subject == "created" || t.subject == "modified" || t.subject == "deleted" || t.subject == "errors-response");
 }
 
+std::string outbox_path(const std::string& feature, const std::string& operation) {
+    return "/features/" + feature + "/outbox/messages/" + operation;
+}
+
 std::string response_topic(const std::string& thing, const std::string& req_id, int status) {
     return "command//" + thing + "/res/" + req_id + "/" + std::to_string(status);
 }

@@ -27,6 +27,9 @@ std::optional<hono_command_topic> parse_command_topic(std::string_view topic);
 // action created|modified|deleted|errors-response (things.md §5.1).
 bool is_twin_event_route(const hono_command_topic& t);
 
+// /features/<feature>/outbox/messages/<operation>: the path of handler results (things.md §4.6)
+std::string outbox_path(const std::string& feature, const std::string& operation);
+
 // command//<thing>/res/<reqId>/<status>
 std::string response_topic(const std::string& thing, const std::string& req_id, int status);
 

@@ -27,10 +27,6 @@ json::object definition_only(std::string_view definition) {
     return json::object{{"definition", json::array{definition}}};
 }
 
-void say(actions& out, log_level level, std::string text) { out.push_back(log{level, std::move(text)}); }
-
-const std::string& before_status(const kcm::types::Container& c) { return c.state().status(); }
-
 }  // namespace
 
 core::core(core_config config) : config_(std::move(config)) {}
@@ -213,7 +209,7 @@ void core::observe(const std::string& id, const kcm::types::Container* now, acti
         auto state = container_state_json(now->state());
         if (state != container_state_json(before.state())) publish_modify(state_path, state, out);
     }
-    if (metrics_ && now->state().status() == "Running" && before_status(it->second) != "Running" && now->state().pid() > 0) {
+    if (metrics_ && now->state().status() == "Running" && it->second.state().status() != "Running" && now->state().pid() > 0) {
         // Like Kanto's metrics event handler: a (re)started container gets a fresh CPU baseline.
         out.push_back(read_metrics{metrics_generation_, true, {{id, now->state().pid()}}});
     }

@@ -102,6 +102,7 @@ private:
     void dispatch(command_request req, actions& out);
     void reply(const command_request& req, int status, const std::optional<boost::json::value>& value, actions& out);
     void reply_error(const command_request& req, const error_info& e, const std::string& path, actions& out);
+    void reply_outbox(command_request req, int status, const std::optional<boost::json::value>& value, actions& out);
     void run_op(std::uint64_t id, actions& out);
     void start_next(const std::string& queue, actions& out);
     void finish_op(std::uint64_t id, actions& out);
@@ -138,7 +139,9 @@ private:
     void su_removed(actions& out);
     void su_kanto_done(const kanto_result& result, actions& out);
     std::uint64_t su_call(kanto_request request, actions& out);
-    static void say_log(actions& out, log_level level, std::string text) { out.push_back(log{level, std::move(text)}); }
+    static void say(actions& out, log_level level, std::string text) { out.push_back(log{level, std::move(text)}); }
+    // Asks for a read of `id` now; returns the number of the read whose completion shows it.
+    std::uint64_t read_soon(const std::string& id, actions& out);
     void stop_metrics(actions& out);
     std::chrono::milliseconds retry_delay() const;
 

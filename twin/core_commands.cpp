@@ -16,8 +16,6 @@ namespace {
 
 const char* const fallback_topic = "unknown/unknown/things/twin/errors";  // when the request has none
 
-void say(actions& out, log_level level, std::string text) { out.push_back(log{level, std::move(text)}); }
-
 std::vector<std::string> split(const std::string& s, char sep) {
     std::vector<std::string> out;
     std::size_t start = 0;
@@ -44,10 +42,6 @@ bool match_feature_path(const std::string& path, std::string& feature, std::stri
 bool match_thing_path(const std::string& path) {
     const auto parts = split(path, '/');
     return parts.size() == 4 && parts[0].empty() && parts[1] == "inbox" && parts[2] == "messages" && !parts[3].empty();
-}
-
-std::string outbox_path(const std::string& feature, const std::string& op) {
-    return "/features/" + feature + "/outbox/messages/" + op;
 }
 
 }  // namespace
@@ -82,6 +76,18 @@ void core::reply_error(const command_request& req, const error_info& e, const st
     command_request r = req;
     r.path = path;
     reply(r, e.status, error_value(e), out);
+}
+
+void core::reply_outbox(command_request req, int status, const std::optional<json::value>& value, actions& out) {
+    req.path = outbox_path(req.feature, req.operation);
+    reply(req, status, value, out);
+}
+
+std::uint64_t core::read_soon(const std::string& id, actions& out) {
+    const auto number = reads_issued_ + 1;  // reads run one at a time: the next one issued
+    dirty_.insert(id);
+    if (kanto_ok_) next_read(out);
+    return number;
 }
 
 void core::handle_command(const std::string& topic, const std::string& payload, actions& out) {
@@ -352,13 +358,8 @@ actions core::on_kanto_done(std::uint64_t id, const kanto_result& result) {
         return out;
     }
     // Answer after a fresh read of the container, so its twin update precedes the answer (as Kanto's does).
-    p.answer_after_read = reads_issued_ + 1;
-    if (kanto_ok_) {
-        dirty_.insert(p.container_id);
-        next_read(out);
-    } else {
-        reads_completed(true, {}, out);
-    }
+    p.answer_after_read = read_soon(p.container_id, out);
+    if (!kanto_ok_) reads_completed(true, {}, out);
     return out;
 }
 
@@ -375,8 +376,7 @@ void core::reads_completed(bool list, const std::string& container_id, actions& 
     }
     for (auto id : done) {
         auto& p = ops_.at(id);
-        p.req.path = outbox_path(p.req.feature, p.req.operation);
-        reply(p.req, p.result ? 200 : 204, p.result, out);
+        reply_outbox(p.req, p.result ? 200 : 204, p.result, out);
         finish_op(id, out);
     }
 }

@@ -7,7 +7,7 @@
 namespace twin {
 
 void core::handle_metrics(const command_request& req, actions& out) {
-    const auto path = "/features/" + req.feature + "/outbox/messages/" + req.operation;
+    const auto path = outbox_path(req.feature, req.operation);
     if (req.operation != "request") return reply_error(req, subject_not_found("unsupported operation " + req.operation), path, out);
     auto decoded = decode_metrics_request(req.value ? &*req.value : nullptr);
     if (auto* e = std::get_if<std::string>(&decoded)) return reply_error(req, parameter_invalid(*e), path, out);
@@ -18,9 +18,7 @@ void core::handle_metrics(const command_request& req, actions& out) {
         out.push_back(read_metrics{metrics_generation_, true, metrics_targets()});
         out.push_back(schedule_metrics{metrics_generation_, metrics_->period});
     }
-    command_request answer = req;
-    answer.path = path;
-    reply(answer, 204, std::nullopt, out);
+    reply_outbox(req, 204, std::nullopt, out);
 }
 
 void core::stop_metrics(actions& out) {

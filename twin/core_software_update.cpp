@@ -14,7 +14,7 @@ namespace twin {
 namespace json = boost::json;
 
 void core::handle_software_updatable(const command_request& req, actions& out) {
-    const auto path = "/features/" + req.feature + "/outbox/messages/" + req.operation;
+    const auto path = outbox_path(req.feature, req.operation);
     const auto* value = req.value ? &*req.value : nullptr;
     su_job job;
     if (req.operation == "install") {
@@ -31,9 +31,7 @@ void core::handle_software_updatable(const command_request& req, actions& out) {
     } else {  // download, cancel, cancelRemove, ...
         return reply_error(req, subject_not_found("unsupported operation called [operationId = " + req.operation + "]"), path, out);
     }
-    command_request answer = req;
-    answer.path = path;
-    reply(answer, 204, std::nullopt, out);  // the flow reports through lastOperation
+    reply_outbox(req, 204, std::nullopt, out);  // the flow reports through lastOperation
     su_queue_.push_back(std::move(job));
     if (!su_) su_start_next(out);
 }
@@ -62,7 +60,7 @@ std::uint64_t core::su_call(kanto_request request, actions& out) {
 }
 
 void core::su_fail(bool rejected, const std::string& message, actions& out) {
-    say_log(out, log_level::warn, "software update " + su_->status.correlation_id + " failed: " + message);
+    say(out, log_level::warn, "software update " + su_->status.correlation_id + " failed: " + message);
     su_->status.status = rejected ? "FINISHED_REJECTED" : "FINISHED_ERROR";
     su_->status.message = message;
     su_publish("lastFailedOperation", out);
@@ -231,8 +229,7 @@ void core::su_kanto_done(const kanto_result& result, actions& out) {
             return su_create_next(out);
         case su_job::phase::start:
             if (!result.ok) return su_fail(false, result.error, out);
-            dirty_.insert(job.created[job.next]);
-            if (kanto_ok_) next_read(out);
+            read_soon(job.created[job.next], out);  // its RUNNING state shows up without waiting for a poll
             ++job.next;
             return su_start_containers(out);
         case su_job::phase::remove_get:
@@ -249,10 +246,8 @@ void core::su_kanto_done(const kanto_result& result, actions& out) {
         case su_job::phase::remove:
             if (result.ok) {  // REMOVED after a fresh read has shown the removal in the twin
                 job.phase = su_job::phase::removed_read;
-                job.read_after = reads_issued_ + 1;
-                dirty_.insert(job.container_id);
-                if (kanto_ok_) next_read(out);
-                else su_removed(out);
+                job.read_after = read_soon(job.container_id, out);
+                if (!kanto_ok_) su_removed(out);
                 return;
             }
             job.errors.push_back(result.error);
