@@ -259,9 +259,10 @@ struct command_session {
     }
 
     // Messages until the response to `req_id` (included); twin messages before it are returned too.
-    std::vector<harness::mqtt_message> until_response(const std::string& req_id, std::chrono::milliseconds timeout = 20s) {
+    std::vector<harness::mqtt_message> until_response(const std::string& req_id, std::chrono::milliseconds timeout = 20s,
+                                                      const std::string& on_thing = thing) {
         std::vector<harness::mqtt_message> out;
-        const auto prefix = std::string("command//") + thing + "/res/" + req_id + "/";
+        const auto prefix = "command//" + on_thing + "/res/" + req_id + "/";
         const auto end = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < end) {
             auto m = observer.next(200ms);
@@ -705,29 +706,13 @@ TEST_CASE("twin events keep operations (B6); a deleted thing and the old thing a
     s.cloud.publish("command//org.acme:gw-2:edge:containers/req/old-1/start",
                     R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c","response-required":true},
                         "path":"/features/Container:)" + id + R"(/inbox/messages/start"})", 1);
-    std::vector<harness::mqtt_message> got;
-    for (const auto end = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < end;) {
-        auto m = s.observer.next(200ms);
-        if (m && m->topic.find("/res/old-1/") != std::string::npos) {
-            got.push_back(*m);
-            break;
-        }
-    }
-    REQUIRE(got.size() == 1);
-    CHECK(got[0].topic == "command//org.acme:gw-2:edge:containers/res/old-1/404");
-    CHECK(json::parse(got[0].payload).at("value").at("message") == "thing with ID = org.acme:gw-2:edge:containers is not found");
+    const std::string new_thing = "org.acme:gw-2:edge:containers";
+    auto old = s.until_response("old-1", 5s, new_thing);
+    CHECK(old.back().topic == "command//org.acme:gw-2:edge:containers/res/old-1/404");
+    CHECK(response_of(old).at("value").at("message") == "thing with ID = org.acme:gw-2:edge:containers is not found");
     // The new thing answers.
     s.cloud.publish("command//org.acme:gw-2:edge:containers/req/new-1/start",
                     R"({"topic":"org.acme/gw-2:edge:containers/things/live/messages/start","headers":{"correlation-id":"c","response-required":true},
                         "path":"/features/Container:)" + id + R"(/inbox/messages/start"})", 1);
-    got.clear();
-    for (const auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
-        auto m = s.observer.next(200ms);
-        if (m && m->topic.find("/res/new-1/") != std::string::npos) {
-            got.push_back(*m);
-            break;
-        }
-    }
-    REQUIRE(got.size() == 1);
-    CHECK(got[0].topic == "command//org.acme:gw-2:edge:containers/res/new-1/204");
+    CHECK(s.until_response("new-1", 10s, new_thing).back().topic == "command//org.acme:gw-2:edge:containers/res/new-1/204");
 }
