@@ -8,7 +8,8 @@
 #include <variant>
 #include <vector>
 
-#include "kanto_cm_api.hpp"
+#include "calls.hpp"
+#include "kanto_cm_types.hpp"
 
 namespace twin {
 
@@ -44,19 +45,12 @@ struct write_file {
 struct schedule_poll {
     std::chrono::milliseconds after;
 };
-// A Kanto-CM operation for a cloud command; answer with core::on_kanto_done.
-using kanto_request =
-    std::variant<kcm::svc::CreateContainerRequest, kcm::svc::StartContainerRequest, kcm::svc::StopContainerRequest,
-                 kcm::svc::PauseContainerRequest, kcm::svc::UnpauseContainerRequest, kcm::svc::RenameContainerRequest,
-                 kcm::svc::RemoveContainerRequest, kcm::svc::UpdateContainerRequest, kcm::svc::GetContainerRequest>;
+// A Kanto-CM operation (of a cloud command or a SoftwareUpdatable job); answer with core::on_kanto_done.
+using kanto_request = kanto::request;
+using kanto_result = kanto::result;
 struct call_kanto {
     std::uint64_t op;
     kanto_request request;
-};
-struct kanto_result {
-    bool ok = true;
-    std::string error;                            // Kanto-CM's text when !ok
-    std::optional<kcm::types::Container> container;  // of a Create, or of a Get (unset: unknown id)
 };
 // Metrics: read the counters of these containers (answer with core::on_metrics_read), and arm the
 // report timer (answer with core::on_metrics_due; after == 0 cancels it).

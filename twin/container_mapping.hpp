@@ -5,7 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "kanto_cm_api.hpp"
+#include "kanto_cm_types.hpp"
 
 namespace twin {
 

@@ -9,6 +9,8 @@
 #include "go_json.hpp"
 
 namespace twin {
+namespace go_json = kanto::go_json;
+using kanto::parse_go_duration;
 namespace json = boost::json;
 
 std::variant<metrics_request, std::string> decode_metrics_request(const json::value* value) {

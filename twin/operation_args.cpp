@@ -8,6 +8,7 @@
 #include "go_json.hpp"
 
 namespace twin {
+namespace go_json = kanto::go_json;
 namespace json = boost::json;
 using go_json::member;
 using go_json::target;

@@ -9,9 +9,10 @@
 #include <boost/json/value.hpp>
 
 #include "go_json.hpp"
-#include "kanto_cm_api.hpp"
+#include "kanto_cm_types.hpp"
 
 namespace twin {
+namespace go_json = kanto::go_json;
 
 // Reverse enum tables (twin value -> Kanto-CM value); unknown values pass through, except
 // propagation modes, which become "rprivate" (bug B4, kept for compatibility).

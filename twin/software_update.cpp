@@ -5,9 +5,10 @@
 #include <boost/json.hpp>
 
 #include "go_json.hpp"
-#include "kanto_rules.hpp"
+#include "container_rules.hpp"
 
 namespace twin {
+namespace go_json = kanto::go_json;
 namespace json = boost::json;
 using go_json::member;
 using go_json::target;

@@ -118,8 +118,8 @@ create_outcome engine::create(kcm::types::Container c) {
             return out;
         }
     }
-    twin::kanto::apply_create_defaults(c, new_uuid());
-    if (out.error = twin::kanto::validate_container(c); !out.error.empty()) return out;
+    kanto::apply_create_defaults(c, new_uuid());
+    if (out.error = kanto::validate_container(c); !out.error.empty()) return out;
 
     const auto& image = c.image().name();
     for (const auto& [text, delay] : options_.pull_delay) {
@@ -287,7 +287,7 @@ std::string engine::start(const std::string& id) {
     return do_start(*r, true);
 }
 
-std::string engine::stop_process(record& r, const twin::kanto::stop_plan& plan, std::unique_lock<std::mutex>& lock) {
+std::string engine::stop_process(record& r, const kanto::stop_plan& plan, std::unique_lock<std::mutex>& lock) {
     const auto gone_within = [&](std::int64_t seconds) {
         return changed_.wait_for(lock, std::chrono::seconds(seconds), [&] { return r.pid == 0; });
     };
@@ -316,7 +316,7 @@ std::string engine::stop(const std::string& id, const kcm::types::StopOptions* o
     std::unique_lock lock(mu_);
     auto r = find(id);
     if (!r) return not_found(id);
-    const auto plan = twin::kanto::resolve_stop_options(options, options_.default_stop_timeout, false);
+    const auto plan = kanto::resolve_stop_options(options, options_.default_stop_timeout, false);
     if (!plan.error.empty()) return plan.error;
     if (!is_running_or_paused(r->c)) {
         return fmt::format("cannot perform stop operation for container: {}, with state: {}", id,
@@ -369,7 +369,7 @@ std::string engine::rename(const std::string& id, const std::string& name) {
     auto r = find(id);
     if (!r) return not_found(id);
     if (name.empty() || name == r->c.name()) return {};
-    if (!twin::kanto::valid_container_name(name)) return fmt::format("invalid container name format : {}", name);
+    if (!kanto::valid_container_name(name)) return fmt::format("invalid container name format : {}", name);
     r->c.set_name(name);
     persist(*r);
     return {};
@@ -381,10 +381,10 @@ std::string engine::update(const std::string& id, const kcm::types::UpdateOption
     if (!r) return not_found(id);
     if (options == nullptr) return {};
     if (options->has_restart_policy()) {
-        if (auto e = twin::kanto::validate_restart_policy(options->restart_policy()); !e.empty()) return e;
+        if (auto e = kanto::validate_restart_policy(options->restart_policy()); !e.empty()) return e;
     }
     if (options->has_resources()) {
-        if (auto e = twin::kanto::validate_resources(options->resources()); !e.empty()) return e;
+        if (auto e = kanto::validate_resources(options->resources()); !e.empty()) return e;
     }
     auto* hc = r->c.mutable_host_config();
     bool changed = false;
@@ -424,7 +424,7 @@ std::string engine::remove(const std::string& id, bool force, const kcm::types::
     if (is_running_or_paused(r->c) && !force) {
         return fmt::format("container with id = {} is not stopped - must set the force flag to true to remove it", id);
     }
-    const auto plan = twin::kanto::resolve_stop_options(options, options_.default_stop_timeout, force);
+    const auto plan = kanto::resolve_stop_options(options, options_.default_stop_timeout, force);
     if (!plan.error.empty()) return plan.error;
     cancel_pending_restart(*r);
     if (r->pid != 0) {

@@ -16,10 +16,10 @@
 #include <utility>
 #include <vector>
 
-#include "kanto_cm_api.hpp"
+#include "kanto_cm_types.hpp"
 #include "process.hpp"
 #include "state_files.hpp"
-#include "kanto_rules.hpp"
+#include "container_rules.hpp"
 
 namespace sim {
 
@@ -76,7 +76,7 @@ private:
 
     std::shared_ptr<record> find(const std::string& id) const;
     std::string do_start(record& r, bool by_user);
-    std::string stop_process(record& r, const twin::kanto::stop_plan& plan, std::unique_lock<std::mutex>& lock);
+    std::string stop_process(record& r, const kanto::stop_plan& plan, std::unique_lock<std::mutex>& lock);
     void set_running(record& r);
     void set_ended(record& r, const char* status);
     void cancel_pending_restart(record& r);

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "kanto_cm_api.hpp"
+#include "kanto_cm_types.hpp"
 
 namespace sim {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kanto_cm_api.hpp"
+#include "kanto_cm_types.hpp"
 
 namespace sim {
 

@@ -4,10 +4,10 @@
 
 #include "restart_policy.hpp"
 #include "rfc3339.hpp"
-#include "kanto_signals.hpp"
-#include "kanto_sizes.hpp"
+#include "signals.hpp"
+#include "sizes.hpp"
 #include "uuid.hpp"
-#include "kanto_rules.hpp"
+#include "container_rules.hpp"
 
 #include <regex>
 
@@ -18,26 +18,26 @@ namespace {
 kcm::types::Container valid_container() {
     kcm::types::Container c;
     c.mutable_image()->set_name("docker.io/library/nginx:1.25");
-    twin::kanto::apply_create_defaults(c, "11111111-2222-4333-8444-555555555555");
+    kanto::apply_create_defaults(c, "11111111-2222-4333-8444-555555555555");
     return c;
 }
 
 }  // namespace
 
 TEST_CASE("size strings follow Kanto's grammar in powers of 1024") {
-    CHECK(twin::kanto::parse_size("100M") == 100 * 1024 * 1024);
-    CHECK(twin::kanto::parse_size("5k") == 5 * 1024);
-    CHECK(twin::kanto::parse_size("1.5g") == 1536LL * 1024 * 1024);
-    CHECK(twin::kanto::parse_size("3 M") == 3 * 1024 * 1024);
-    CHECK_FALSE(twin::kanto::parse_size("100"));
-    CHECK_FALSE(twin::kanto::parse_size("100MB"));
-    CHECK_FALSE(twin::kanto::parse_size("-1M"));
-    CHECK_FALSE(twin::kanto::parse_size("M"));
-    CHECK_FALSE(twin::kanto::parse_size("1.2.3M"));
-    CHECK_FALSE(twin::kanto::parse_size(""));
-    CHECK(twin::kanto::double_size("200m") == "400m");
-    CHECK(twin::kanto::double_size("100M") == "200M");
-    CHECK(twin::kanto::double_size("1.5G") == "3G");
+    CHECK(kanto::parse_size("100M") == 100 * 1024 * 1024);
+    CHECK(kanto::parse_size("5k") == 5 * 1024);
+    CHECK(kanto::parse_size("1.5g") == 1536LL * 1024 * 1024);
+    CHECK(kanto::parse_size("3 M") == 3 * 1024 * 1024);
+    CHECK_FALSE(kanto::parse_size("100"));
+    CHECK_FALSE(kanto::parse_size("100MB"));
+    CHECK_FALSE(kanto::parse_size("-1M"));
+    CHECK_FALSE(kanto::parse_size("M"));
+    CHECK_FALSE(kanto::parse_size("1.2.3M"));
+    CHECK_FALSE(kanto::parse_size(""));
+    CHECK(kanto::double_size("200m") == "400m");
+    CHECK(kanto::double_size("100M") == "200M");
+    CHECK(kanto::double_size("1.5G") == "3G");
 }
 
 TEST_CASE("Create defaults") {
@@ -50,7 +50,7 @@ TEST_CASE("Create defaults") {
     dev->set_path_on_host("/dev/null");
     c.add_mounts()->set_source("/a");
     c.mutable_host_config()->mutable_resources()->set_memory("200m");
-    twin::kanto::apply_create_defaults(c, "the-id");
+    kanto::apply_create_defaults(c, "the-id");
 
     CHECK(c.id() == "the-id");
     CHECK(c.name() == "the-id");
@@ -80,7 +80,7 @@ TEST_CASE("Create defaults") {
         n.mutable_host_config()->mutable_resources()->set_memory("100M");
         n.mutable_host_config()->mutable_resources()->set_memory_swap("-1");
         n.mutable_host_config()->mutable_log_config()->mutable_mode_config()->set_mode("non-blocking");
-        twin::kanto::apply_create_defaults(n, "x");
+        kanto::apply_create_defaults(n, "x");
         CHECK(n.host_name() == "web-host");
         CHECK(n.domain_name() == "web-domain");
         CHECK(n.host_config().resources().memory_swap().empty());
@@ -90,18 +90,18 @@ TEST_CASE("Create defaults") {
         kcm::types::Container p;
         p.mutable_image()->set_name("img");
         p.mutable_host_config()->mutable_restart_policy();
-        twin::kanto::apply_create_defaults(p, "x");
+        kanto::apply_create_defaults(p, "x");
         CHECK(p.host_config().restart_policy().type().empty());
-        CHECK(twin::kanto::validate_container(p) == "unsupported restart policy type ");
+        CHECK(kanto::validate_container(p) == "unsupported restart policy type ");
     }
 }
 
 TEST_CASE("Create validation: each rule's exact text") {
-    CHECK(twin::kanto::validate_container(valid_container()).empty());
+    CHECK(kanto::validate_container(valid_container()).empty());
     auto with = [](auto change) {
         auto c = valid_container();
         change(c);
-        return twin::kanto::validate_container(c);
+        return kanto::validate_container(c);
     };
     using C = kcm::types::Container;
     CHECK(with([](C& c) { c.mutable_image()->clear_name(); }) == "the containers image configuration is invalid");
@@ -171,22 +171,22 @@ TEST_CASE("restart policy and resources validation for Update") {
     kcm::types::RestartPolicy p;
     p.set_type("on-failure");
     p.set_maximum_retry_count(-1);
-    CHECK(twin::kanto::validate_restart_policy(p) == "restart policy max retry count cannot be negative");
+    CHECK(kanto::validate_restart_policy(p) == "restart policy max retry count cannot be negative");
     p.set_maximum_retry_count(2);
     p.set_retry_timeout(-5);
-    CHECK(twin::kanto::validate_restart_policy(p) == "restart policy retry timeout cannot be negative");
+    CHECK(kanto::validate_restart_policy(p) == "restart policy retry timeout cannot be negative");
     p.set_type("Always");
-    CHECK(twin::kanto::validate_restart_policy(p) == "unsupported restart policy type Always");
+    CHECK(kanto::validate_restart_policy(p) == "unsupported restart policy type Always");
     kcm::types::Resources r;
     r.set_memory("lots");
-    CHECK(twin::kanto::validate_resources(r) == "invalid format of memory - lots");
+    CHECK(kanto::validate_resources(r) == "invalid format of memory - lots");
     r.set_memory("100M");
     r.set_memory_swap("-1");
-    CHECK(twin::kanto::validate_resources(r).empty());
+    CHECK(kanto::validate_resources(r).empty());
 }
 
 TEST_CASE("stop options: defaults and checks") {
-    auto plan = twin::kanto::resolve_stop_options(nullptr, 30, false);
+    auto plan = kanto::resolve_stop_options(nullptr, 30, false);
     CHECK(plan.error.empty());
     CHECK(plan.timeout_seconds == 30);
     CHECK(plan.signal_name == "SIGTERM");
@@ -194,18 +194,18 @@ TEST_CASE("stop options: defaults and checks") {
     kcm::types::StopOptions o;
     o.set_signal("SIGKILL");
     o.set_force(true);
-    plan = twin::kanto::resolve_stop_options(&o, 30, false);
+    plan = kanto::resolve_stop_options(&o, 30, false);
     CHECK(plan.signal == 9);
     CHECK(plan.force);
     o.set_signal("KILL");
-    CHECK(twin::kanto::resolve_stop_options(&o, 30, false).error == "invalid signal = KILL");
+    CHECK(kanto::resolve_stop_options(&o, 30, false).error == "invalid signal = KILL");
     o.set_signal("300");
-    CHECK(twin::kanto::resolve_stop_options(&o, 30, false).error == "invalid signal = 300");
+    CHECK(kanto::resolve_stop_options(&o, 30, false).error == "invalid signal = 300");
     o.set_signal("2");
     o.set_timeout(-1);
-    CHECK(twin::kanto::resolve_stop_options(&o, 30, false).error == "the timeout = -1 shouldn't be negative");
-    CHECK(twin::kanto::parse_signal("SIGINT") == 2);
-    CHECK(twin::kanto::parse_signal("SIGFOO") == 0);
+    CHECK(kanto::resolve_stop_options(&o, 30, false).error == "the timeout = -1 shouldn't be negative");
+    CHECK(kanto::parse_signal("SIGINT") == 2);
+    CHECK(kanto::parse_signal("SIGFOO") == 0);
 }
 
 TEST_CASE("RFC3339Nano trims trailing zeros and drops an empty fraction") {

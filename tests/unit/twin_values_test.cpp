@@ -17,20 +17,20 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 TEST_CASE("Go durations") {
-    CHECK(twin::parse_go_duration("20s") == 20s);
-    CHECK(twin::parse_go_duration("250ms") == 250ms);
-    CHECK(twin::parse_go_duration("1m30s") == 90s);
-    CHECK(twin::parse_go_duration("1.5h") == 90min);
-    CHECK(twin::parse_go_duration("-2s") == -2s);
-    CHECK(twin::parse_go_duration("0") == 0s);
-    CHECK(twin::parse_go_duration("10us") == 10us);
-    CHECK(twin::parse_go_duration(".5s") == 500ms);
-    CHECK_FALSE(twin::parse_go_duration(""));
-    CHECK_FALSE(twin::parse_go_duration("20"));
-    CHECK_FALSE(twin::parse_go_duration("abc"));
-    CHECK_FALSE(twin::parse_go_duration("5d"));
-    CHECK_FALSE(twin::parse_go_duration("invalid frequency"));
-    CHECK_FALSE(twin::parse_go_duration("1s2"));
+    CHECK(kanto::parse_go_duration("20s") == 20s);
+    CHECK(kanto::parse_go_duration("250ms") == 250ms);
+    CHECK(kanto::parse_go_duration("1m30s") == 90s);
+    CHECK(kanto::parse_go_duration("1.5h") == 90min);
+    CHECK(kanto::parse_go_duration("-2s") == -2s);
+    CHECK(kanto::parse_go_duration("0") == 0s);
+    CHECK(kanto::parse_go_duration("10us") == 10us);
+    CHECK(kanto::parse_go_duration(".5s") == 500ms);
+    CHECK_FALSE(kanto::parse_go_duration(""));
+    CHECK_FALSE(kanto::parse_go_duration("20"));
+    CHECK_FALSE(kanto::parse_go_duration("abc"));
+    CHECK_FALSE(kanto::parse_go_duration("5d"));
+    CHECK_FALSE(kanto::parse_go_duration("invalid frequency"));
+    CHECK_FALSE(kanto::parse_go_duration("1s2"));
 }
 
 TEST_CASE("thing ids: <deviceId>:edge:containers, namespace before the first ':'") {

@@ -1,14 +1,14 @@
-#include "kanto_rules.hpp"
+#include "container_rules.hpp"
 
 #include <cctype>
 #include <regex>
 
 #include <fmt/format.h>
 
-#include "kanto_signals.hpp"
-#include "kanto_sizes.hpp"
+#include "signals.hpp"
+#include "sizes.hpp"
 
-namespace twin::kanto {
+namespace kanto {
 namespace {
 
 bool name_char(char c) {
@@ -228,4 +228,4 @@ stop_plan resolve_stop_options(const kcm::types::StopOptions* options, std::int6
     return plan;
 }
 
-}  // namespace twin::kanto
+}  // namespace kanto

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string_view>
 
-namespace twin {
+namespace kanto {
 
 std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view text);
 
-}  // namespace twin
+}  // namespace kanto

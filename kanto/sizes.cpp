@@ -1,4 +1,4 @@
-#include "kanto_sizes.hpp"
+#include "sizes.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace twin::kanto {
+namespace kanto {
 namespace {
 
 struct split_size {
@@ -65,4 +65,4 @@ std::string double_size(std::string_view text) {
     return fmt::format("{}{}", s->number * 2, s->unit);
 }
 
-}  // namespace twin::kanto
+}  // namespace kanto

@@ -3,9 +3,9 @@
 
 #include <string_view>
 
-namespace twin::kanto {
+namespace kanto {
 
 // The signal number, or 0 when the text names no signal (Kanto then fails "invalid signal = %s").
 int parse_signal(std::string_view text);
 
-}  // namespace twin::kanto
+}  // namespace kanto

@@ -7,7 +7,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-namespace twin::go_json {
+namespace kanto::go_json {
 namespace json = boost::json;
 
 std::string target::error(std::string_view what) const {
@@ -136,4 +136,4 @@ std::string get_array(const json::value* v, const target& t, const json::array*&
     return {};
 }
 
-}  // namespace twin::go_json
+}  // namespace kanto::go_json

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cmath>
 
-namespace twin {
+namespace kanto {
 
 std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) {
     if (s.empty()) return std::nullopt;
@@ -55,4 +55,4 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) {
     return std::chrono::nanoseconds(negative ? -ns : ns);
 }
 
-}  // namespace twin
+}  // namespace kanto

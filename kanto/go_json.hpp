@@ -12,7 +12,7 @@
 
 #include <boost/json/value.hpp>
 
-namespace twin::go_json {
+namespace kanto::go_json {
 
 // Where a value is decoded into, for error texts.
 struct target {
@@ -41,4 +41,4 @@ std::string get(const boost::json::value* v, const target& t, std::vector<std::s
 std::string get_object(const boost::json::value* v, const target& t, const boost::json::object*& out);
 std::string get_array(const boost::json::value* v, const target& t, const boost::json::array*& out);
 
-}  // namespace twin::go_json
+}  // namespace kanto::go_json

@@ -1,11 +1,11 @@
-#include "kanto_signals.hpp"
+#include "signals.hpp"
 
 #include <array>
 #include <charconv>
 #include <csignal>
 #include <utility>
 
-namespace twin::kanto {
+namespace kanto {
 
 int parse_signal(std::string_view text) {
     int number = 0;
@@ -28,4 +28,4 @@ int parse_signal(std::string_view text) {
     return 0;
 }
 
-}  // namespace twin::kanto
+}  // namespace kanto

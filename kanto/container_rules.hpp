@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "kanto_cm_api.hpp"
+#include "kanto_cm_types.hpp"
 
-namespace twin::kanto {
+namespace kanto {
 
 // ^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$
 bool valid_container_name(const std::string& name);
@@ -33,4 +33,4 @@ struct stop_plan {
 stop_plan resolve_stop_options(const kcm::types::StopOptions* options, std::int64_t default_timeout,
                                bool force_without_options);
 
-}  // namespace twin::kanto
+}  // namespace kanto

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace twin::kanto {
+namespace kanto {
 
 // Bytes of a size string, or nullopt when it does not follow the grammar.
 std::optional<std::int64_t> parse_size(std::string_view text);
@@ -14,4 +14,4 @@ std::optional<std::int64_t> parse_size(std::string_view text);
 // Twice the size, keeping the unit as written ("200m" -> "400m"); Create's memory_swap default.
 std::string double_size(std::string_view text);
 
-}  // namespace twin::kanto
+}  // namespace kanto
