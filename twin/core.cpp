@@ -1,362 +1,217 @@
 #include "core.hpp"
 
-// GCC 12 reports a false -Wmaybe-uninitialized when a std::vector of variants holding std::strings
-// relocates (GCC bug 107138); the code is fine under clang and newer GCC.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
-#include <algorithm>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-
-#include "container_mapping.hpp"
-#include "dependencies.hpp"
+#include "command_pipeline.hpp"
 #include "envelope.hpp"
 #include "features.hpp"
-#include "persistence.hpp"
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC bug 107138, see thing_model.cpp
+#endif
 
 namespace twin {
-namespace json = boost::json;
-namespace {
 
-std::string feature_path(std::string_view feature) { return "/features/" + std::string(feature); }
+core::core(core_config config)
+    : config_(std::move(config)),
+      model_(config_),
+      reads_(config_),
+      ctx_{config_, model_, reads_, registration_} {}
 
-json::object definition_only(std::string_view definition) {
-    return json::object{{"definition", json::array{definition}}};
-}
+std::vector<std::string> core::topic_filters() { return {identity_response_topic, "command//#"}; }
 
-}  // namespace
-
-core::core(core_config config) : config_(std::move(config)) {}
-
-bool core::enabled(std::string_view feature) const {
-    return std::find(config_.features.begin(), config_.features.end(), feature) != config_.features.end();
-}
-
-std::vector<const kcm::types::Container*> core::sorted_containers() const {
-    std::vector<const kcm::types::Container*> out;
-    out.reserve(known_.size());
-    for (const auto& [id, c] : known_) out.push_back(&c);  // std::map: sorted by id
-    return out;
-}
-
-std::chrono::milliseconds core::retry_delay() const {
-    auto delay = config_.poll_interval;
-    for (int i = 0; i < failures_ && delay < config_.max_backoff; ++i) delay *= 2;
-    return std::min(delay, config_.max_backoff);
-}
-
-void core::publish_modify(const std::string& path, const json::value& value, actions& out) {
-    out.push_back(publish{event_topic_, twin_modify(*thing_, path, value)});
-}
-
-void core::publish_dependencies(actions& out) {
-    publish_modify(feature_path(features::software_updatable) + "/properties/status/installedDependencies",
-                   installed_dependencies(sorted_containers()), out);
-}
-
-void core::write_persisted(bool null_when_empty, actions& out) {
-    out.push_back(write_file{persistence_path_, serialize_persisted(persisted_, null_when_empty)});
-}
-
-// ---- reading Kanto-CM: one request at a time ----
-
-void core::next_read(actions& out) {
-    if (read_in_flight_) return;
-    if (list_wanted_ || dirty_.size() > config_.list_threshold) {
-        list_wanted_ = false;
-        dirty_.clear();
-        read_in_flight_ = true;
-        ++reads_issued_;
-        out.push_back(list_containers{});
-    } else if (!dirty_.empty()) {
-        auto id = *dirty_.begin();
-        dirty_.erase(dirty_.begin());
-        read_in_flight_ = true;
-        ++reads_issued_;
-        out.push_back(get_container{std::move(id)});
-    } else if (!poll_armed_) {
-        poll_armed_ = true;
-        out.push_back(schedule_poll{kanto_ok_ ? config_.poll_interval : retry_delay()});
-    }
-}
+// ---- reading Kanto-CM ----
 
 actions core::on_start() {
     actions out;
-    list_wanted_ = true;
-    next_read(out);
+    reads_.want_list(out);
     return out;
 }
 
 actions core::on_poll_due() {
     actions out;
-    poll_armed_ = false;
-    list_wanted_ = true;
-    next_read(out);
+    reads_.poll_due(out);
     return out;
 }
 
 actions core::on_container_hint(const std::string& id) {
     actions out;
-    dirty_.insert(id);
-    if (kanto_ok_) next_read(out);  // while Kanto-CM is down only the back-off timer retries
+    reads_.hint(id, out);
     return out;
 }
 
 actions core::on_kanto_failed(const std::string& error) {
     actions out;
-    read_in_flight_ = false;
-    list_wanted_ = true;  // after a failure, the next read is a full List
-    if (kanto_ok_) {
-        kanto_ok_ = false;
-        say(out, log_level::warn,
-            "Kanto-CM is not reachable: " + error + "; retrying with back-off, MQTT stays connected");
-    }
-    ++failures_;
-    poll_armed_ = true;
-    out.push_back(schedule_poll{retry_delay()});
-    reads_completed(true, {}, out);  // operations waiting for a fresh read are answered without one
+    reads_.failed(error, out);
+    read_completed(true, {}, out);  // operations waiting for a fresh read are answered without one
     return out;
-}
-
-void core::read_succeeded(actions& out) {
-    read_in_flight_ = false;
-    if (!kanto_ok_) {
-        kanto_ok_ = true;
-        failures_ = 0;
-        say(out, log_level::info, "Kanto-CM is reachable again");
-    }
 }
 
 actions core::on_containers_listed(const std::vector<kcm::types::Container>& containers) {
     actions out;
-    read_succeeded(out);
+    reads_.succeeded(out);
     std::map<std::string, const kcm::types::Container*> now;
     for (const auto& c : containers) now[c.id()] = &c;
-    std::set<std::string> ids;
-    for (const auto& [id, c] : known_) ids.insert(id);
-    for (const auto& [id, c] : now) ids.insert(id);
-    for (const auto& id : ids) {
-        auto it = now.find(id);
-        observe(id, it == now.end() ? nullptr : it->second, out);
+    std::vector<std::string> gone;
+    for (const auto& [id, c] : model_.containers()) {
+        if (now.count(id) == 0) gone.push_back(id);
     }
-    if (registering_) {
-        reg_have_list_ = true;
-        try_finish_registration(out);
-    }
-    reads_completed(true, {}, out);
-    next_read(out);
+    // Every id in order, present or gone, as one sorted walk.
+    std::map<std::string, const kcm::types::Container*> all = now;
+    for (const auto& id : gone) all.emplace(id, nullptr);
+    for (const auto& [id, c] : all) observe(id, c, out);
+    registration_.on_list(model_, out);
+    read_completed(true, {}, out);
+    reads_.next(out);
     return out;
 }
 
 actions core::on_container_read(const std::string& id, const std::optional<kcm::types::Container>& c) {
     actions out;
-    read_succeeded(out);
+    reads_.succeeded(out);
     observe(id, c ? &*c : nullptr, out);
-    reads_completed(false, id, out);
-    next_read(out);
+    read_completed(false, id, out);
+    reads_.next(out);
     return out;
 }
 
-// ---- container changes -> twin messages (things.md §6.4) ----
-
 void core::observe(const std::string& id, const kcm::types::Container* now, actions& out) {
-    auto it = known_.find(id);
-    if (it == known_.end() && now == nullptr) return;
-    if (!registered_) {  // nothing is published without an identity; registration sends everything
-        if (now != nullptr) known_[id] = *now;
-        else known_.erase(it);
-        return;
-    }
-    const bool factory = enabled(features::container_factory);
-    const auto path = feature_path(features::container_feature_id(id));
-    const auto state_path = path + "/properties/status/state";
-
-    if (it == known_.end()) {  // created
-        known_[id] = *now;
-        if (factory) {
-            publish_modify(path, container_feature_json(*now), out);
-            publish_modify(state_path, container_state_json(now->state()), out);
-            persisted_.insert(id);
-            write_persisted(false, out);
-        }
-        if (enabled(features::software_updatable)) publish_dependencies(out);
-        return;
-    }
-    if (now == nullptr) {  // removed: DEAD first (keeping the last known fields), then the delete
-        const auto last = std::move(it->second);
-        known_.erase(it);
-        if (factory) {
-            if (last.state().status() != "Dead") {
-                auto dead = container_state_json(last.state());
-                dead["status"] = "DEAD";
-                publish_modify(state_path, dead, out);
-            }
-            out.push_back(publish{event_topic_, twin_delete(*thing_, path)});
-            persisted_.erase(id);
-            write_persisted(false, out);
-        }
-        if (enabled(features::software_updatable)) publish_dependencies(out);
-        return;
-    }
-    if (factory) {
-        const auto& before = it->second;
-        if (before.name() != now->name()) publish_modify(path + "/properties/status/name", json::value(now->name()), out);
-        auto config = container_config_json(*now);
-        if (config != container_config_json(before)) publish_modify(path + "/properties/status/config", config, out);
-        auto state = container_state_json(now->state());
-        if (state != container_state_json(before.state())) publish_modify(state_path, state, out);
-    }
-    if (metrics_ && now->state().status() == "Running" && it->second.state().status() != "Running" && now->state().pid() > 0) {
-        // Like Kanto's metrics event handler: a (re)started container gets a fresh CPU baseline.
-        out.push_back(read_metrics{metrics_generation_, true, {{id, now->state().pid()}}});
-    }
-    it->second = *now;
+    if (ctx_.observe(id, now, out) == container_change::started) metrics_.container_started(id, now->state().pid(), out);
 }
 
-// ---- identity and registration (things.md §2.4, §6.2, §11) ----
+void core::read_completed(bool list, const std::string& id, actions& out) {
+    software_.on_read_completed(list, id, ctx_, out);
+    operations_.on_read_completed(list, id, ctx_, out);
+}
+
+// ---- identity and registration ----
 
 actions core::on_connected() {
     actions out;
-    connected_ = true;
-    identity_.reset();
-    registered_ = false;
-    registering_ = false;
-    command_filter_.clear();  // a clean session has no subscriptions
-    out.push_back(subscribe{identity_response_topic, 1});
-    out.push_back(publish{identity_request_topic, identity_request_payload, 1});
+    registration_.on_connected(out);
     return out;
 }
 
 actions core::on_disconnected() {
-    actions out;
-    connected_ = false;
-    identity_.reset();
-    registered_ = false;
-    registering_ = false;
-    return out;
+    registration_.on_disconnected();
+    return {};
+}
+
+void core::start_registration(actions& out) {
+    metrics_.stop(out);  // Kanto disposes the features before registering them again
+    registration_.start(model_, out);
+    reads_.want_list(out);  // registration publishes what a fresh List says
 }
 
 actions core::on_message(const std::string& topic, const std::string& payload) {
     actions out;
     if (topic.rfind("command//", 0) == 0) {
         handle_command(topic, payload, out);
-        return out;
+    } else if (topic == identity_response_topic) {
+        if (registration_.on_identity(payload, model_, out) == registration::next_step::start) {
+            start_registration(out);
+        }
     }
-    if (topic != identity_response_topic) return out;
-    auto parsed = parse_identity(payload);
-    if (auto* reason = std::get_if<std::string>(&parsed)) {
-        say(out, log_level::warn, "ignoring the message on edge/thing/response: " + *reason);
-        return out;
-    }
-    auto& next = std::get<identity>(parsed);
-    const auto change = classify(identity_ ? &*identity_ : nullptr, next);
-    const auto next_thing = containers_thing(next.device_id);
-    switch (change) {
-        case identity_change::same:
-            say(out, log_level::debug, "identity unchanged: " + next_thing.str());
-            return out;
-        case identity_change::first:
-            say(out, log_level::info, "identity received: thing " + next_thing.str() + ", tenant '" + next.tenant_id + "'");
-            break;
-        case identity_change::policy_changed:
-            say(out, log_level::info, "policy changed for " + next_thing.str() + ": publishing all features again");
-            break;
-        case identity_change::thing_changed:
-            say(out, log_level::info, "identity changed: thing " + thing_->str() + " -> " + next_thing.str());
-            if (!command_filter_.empty()) {  // the old thing is unknown from now on
-                out.push_back(unsubscribe{command_filter_});
-                command_filter_.clear();
-            }
-            break;
-    }
-    identity_ = std::move(next);
-    thing_ = next_thing;
-    event_topic_ = event_topic(identity_->tenant_id, *thing_);
-    start_registration(out);
     return out;
-}
-
-void core::start_registration(actions& out) {
-    stop_metrics(out);  // Kanto disposes the features before registering them again
-    registered_ = false;
-    registering_ = true;
-    reg_have_list_ = false;
-    reg_persisted_.reset();
-    persistence_path_ = persistence_path(config_.home_dir, *thing_);
-    if (enabled(features::container_factory)) {
-        out.push_back(read_file{persistence_path_, legacy_persistence_path(config_.home_dir, *thing_)});
-    } else {
-        reg_persisted_.emplace();
-    }
-    list_wanted_ = true;  // registration publishes what a fresh List says
-    next_read(out);
 }
 
 actions core::on_file_read(const std::string& path, const std::optional<std::string>& content,
                            const std::string& error) {
     actions out;
-    if (!registering_ || path != persistence_path_ || reg_persisted_) return out;
-    reg_persisted_.emplace();
-    if (!error.empty()) {
-        say(out, log_level::warn, "cannot read " + path + ": " + error + "; stale Container features are not cleaned up");
-    } else if (content) {
-        auto parsed = parse_persisted(*content);
-        if (auto* ids = std::get_if<std::set<std::string>>(&parsed)) {
-            reg_persisted_ = std::move(*ids);
-        } else {
-            say(out, log_level::warn, "ignoring corrupt " + path + ": " + std::get<std::string>(parsed));
-        }
-    }
-    try_finish_registration(out);
+    registration_.on_file(path, content, error, model_, out);
     return out;
-}
-
-void core::try_finish_registration(actions& out) {
-    if (!registering_ || !reg_have_list_ || !reg_persisted_) return;
-    registering_ = false;
-    std::size_t stale = 0;
-    if (enabled(features::container_factory)) {
-        for (const auto& [id, c] : known_) {
-            publish_modify(feature_path(features::container_feature_id(id)), container_feature_json(c), out);
-        }
-        for (const auto& id : *reg_persisted_) {
-            if (known_.count(id) != 0) continue;
-            out.push_back(publish{event_topic_, twin_delete(*thing_, feature_path(features::container_feature_id(id)))});
-            ++stale;
-        }
-        persisted_.clear();
-        for (const auto& [id, c] : known_) persisted_.insert(id);
-        write_persisted(true, out);
-        publish_modify(feature_path(features::container_factory), definition_only(features::container_factory_definition), out);
-    }
-    if (enabled(features::software_updatable)) {
-        json::object status{{"softwareModuleType", features::software_module_type}};
-        if (!known_.empty()) status["installedDependencies"] = installed_dependencies(sorted_containers());
-        publish_modify(feature_path(features::software_updatable),
-                       json::object{{"definition", json::array{features::software_updatable_definition}},
-                                    {"properties", json::object{{"status", std::move(status)}}}},
-                       out);
-    }
-    if (enabled(features::metrics)) {
-        publish_modify(feature_path(features::metrics), definition_only(features::metrics_definition), out);
-    }
-    registered_ = true;
-    thing_deleted_ = false;
-    subscribe_commands(out);  // after the burst, like Kanto
-    say(out, log_level::info,
-        "registered " + thing_->str() + ": " + std::to_string(known_.size()) + " container(s), " +
-            std::to_string(stale) + " stale feature(s) deleted");
 }
 
 actions core::on_resync_needed() {
     actions out;
-    if (registered_ || registering_) {
-        say(out, log_level::warn, "outbound messages were lost: publishing all features again");
+    if (registration_.in_progress()) {
+        out.push_back(log{log_level::warn, "outbound messages were lost: publishing all features again"});
         start_registration(out);
     }
+    return out;
+}
+
+actions core::on_subscribe_failed(const std::string& filter, const std::string& reason) {
+    actions out;
+    registration_.on_subscribe_failed(filter, reason, model_, out);
+    return out;
+}
+
+// ---- cloud commands ----
+
+bool core::has_feature(const std::string& feature) const {
+    if (!registration_.publishing()) return false;
+    if (feature == features::container_factory || feature == features::software_updatable ||
+        feature == features::metrics) {
+        return model_.enabled(feature);
+    }
+    if (feature.rfind(features::container_prefix, 0) == 0 && model_.enabled(features::container_factory)) {
+        return model_.containers().count(feature.substr(features::container_prefix.size())) != 0;
+    }
+    return false;
+}
+
+void core::handle_command(const std::string& topic, const std::string& payload, actions& out) {
+    const auto t = parse_command_topic(topic);
+    if (!t) {
+        out.push_back(log{log_level::debug, "ignoring a message on " + topic + ": not a command topic"});
+        return;
+    }
+    const auto* thing = model_.thing() ? &*model_.thing() : nullptr;
+    if (is_twin_event_route(*t)) {
+        switch (read_twin_event(*t, payload, thing, out)) {
+            case twin_event::thing_deleted:
+                registration_.on_thing_deleted();  // commands get 404 until it is created again
+                out.push_back(log{log_level::info, "the cloud deleted thing " + thing->str()});
+                break;
+            case twin_event::thing_created:
+                if (!registration_.thing_deleted()) break;
+                out.push_back(
+                    log{log_level::info, "the cloud created thing " + thing->str() + " again: publishing all features"});
+                start_registration(out);
+                break;
+            case twin_event::none:
+                break;
+        }
+        return;
+    }
+    const pipeline_view view{thing, registration_.accepting_commands(),
+                             [this](const std::string& f) { return has_feature(f); }, config_.max_payload};
+    if (auto req = validate_command(*t, payload, view, out)) dispatch(std::move(*req), out);
+}
+
+void core::dispatch(command_request req, actions& out) {
+    if (req.feature == features::software_updatable) return software_.submit(req, ctx_, out);
+    if (req.feature == features::metrics) return metrics_.submit(req, ctx_, out);
+    auto plan = plan_operation(req);
+    if (auto* e = std::get_if<error_info>(&plan)) return reply_outbox_error(req, *e, out);
+    operations_.submit(std::move(req), std::move(std::get<operation_plan>(plan)), ctx_, out);
+}
+
+actions core::on_kanto_done(std::uint64_t call, const kanto_result& result) {
+    actions out;
+    if (software_.waiting_for(call)) {
+        software_.on_kanto_done(call, result, ctx_, out);
+    } else {
+        operations_.on_kanto_done(call, result, ctx_, out);
+    }
+    return out;
+}
+
+actions core::on_http_done(std::uint64_t id, const http_result& result) {
+    actions out;
+    software_.on_http_done(id, result, ctx_, out);
+    return out;
+}
+
+actions core::on_metrics_due(std::uint64_t generation) {
+    actions out;
+    metrics_.on_due(generation, ctx_, out);
+    return out;
+}
+
+actions core::on_metrics_read(std::uint64_t generation, bool baseline, const std::vector<metrics_sample>& samples,
+                              std::int64_t unix_seconds) {
+    actions out;
+    metrics_.on_read(generation, baseline, samples, unix_seconds, ctx_, out);
     return out;
 }
 

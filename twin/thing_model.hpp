@@ -1,0 +1,61 @@
+// What the twin shows: the thing, the containers as last observed and the ids in the persistence
+// file; and the twin commands that bring the cloud's copy to it (things.md §6.4, §11). Whether
+// anything is published is the registration's decision, passed in.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "actions.hpp"
+#include "core_config.hpp"
+#include "kanto_cm_types.hpp"
+#include "thing_id.hpp"
+
+namespace twin {
+
+enum class container_change { none, created, removed, updated, started };
+
+class thing_model {
+public:
+    explicit thing_model(const core_config& config) : config_(config) {}
+
+    bool enabled(std::string_view feature) const;
+
+    void set_thing(const thing_id& thing, const std::string& tenant);
+    const std::optional<thing_id>& thing() const { return thing_; }
+    std::string persistence_path() const;
+    std::string legacy_persistence_path() const;
+
+    // Records an observation of container `id` (null: gone); when `publish`, sends the difference.
+    container_change observe(const std::string& id, const kcm::types::Container* now, bool publishing, actions& out);
+
+    // The registration burst (things.md §6.2): every feature, stale Container features deleted.
+    // Returns the number of stale features.
+    std::size_t publish_all(const std::set<std::string>& persisted, actions& out);
+
+    void publish_modify(const std::string& path, const boost::json::value& value, actions& out) const;
+    void publish_event(std::string payload, actions& out) const;  // a message on the event topic
+
+    const std::map<std::string, kcm::types::Container>& containers() const { return known_; }
+    std::vector<const kcm::types::Container*> sorted_containers() const;
+
+private:
+    void publish_dependencies(actions& out) const;
+    void write_persisted(bool null_when_empty, actions& out) const;
+
+    const core_config& config_;
+    std::optional<thing_id> thing_;
+    std::string event_topic_;
+    std::map<std::string, kcm::types::Container> known_;  // the last observation, sorted by id
+    std::set<std::string> persisted_;                    // ids in the persistence file
+};
+
+std::string feature_path(std::string_view feature);
+
+}  // namespace twin
