@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <stdexcept>
 
 namespace bridge {
@@ -21,9 +22,20 @@ struct blocking_mqtt_client::pending {
         if (message != nullptr) error = message;
         cv.notify_all();
     }
-    static void on_success(void* ctx, MQTTAsync_successData*) { static_cast<pending*>(ctx)->finish(true, nullptr); }
+
+    // Paho's context: a heap-held share of the pending state, so a caller that stopped waiting
+    // (timeout) leaves Paho a live object; deleted by the callback, or by the caller when Paho
+    // refused the request.
+    static void* context(const std::shared_ptr<pending>& p) { return new std::shared_ptr<pending>(p); }
+    static void release(void* ctx) { delete static_cast<std::shared_ptr<pending>*>(ctx); }
+    static void on_success(void* ctx, MQTTAsync_successData*) {
+        (*static_cast<std::shared_ptr<pending>*>(ctx))->finish(true, nullptr);
+        release(ctx);
+    }
     static void on_failure(void* ctx, MQTTAsync_failureData* d) {
-        static_cast<pending*>(ctx)->finish(false, d != nullptr && d->message != nullptr ? d->message : "failed");
+        (*static_cast<std::shared_ptr<pending>*>(ctx))
+            ->finish(false, d != nullptr && d->message != nullptr ? d->message : "failed");
+        release(ctx);
     }
 };
 
@@ -41,29 +53,40 @@ blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::st
         throw std::runtime_error("MQTTAsync_create failed for " + url);
     }
     MQTTAsync_setCallbacks(client_, this, nullptr, &blocking_mqtt_client::on_message, nullptr);
-    pending p;
+    auto p = std::make_shared<pending>();
     MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
     opts.keepAliveInterval = 20;
     opts.cleansession = 1;
     opts.maxInflight = 1000;
     opts.onSuccess = &pending::on_success;
     opts.onFailure = &pending::on_failure;
-    opts.context = &p;
-    if (MQTTAsync_connect(client_, &opts) != MQTTASYNC_SUCCESS) throw std::runtime_error("MQTTAsync_connect failed");
-    wait(p, "connect");
+    opts.context = pending::context(p);
+    if (MQTTAsync_connect(client_, &opts) != MQTTASYNC_SUCCESS) {
+        pending::release(opts.context);
+        MQTTAsync_destroy(&client_);
+        throw std::runtime_error("MQTTAsync_connect failed");
+    }
+    try {
+        wait(*p, "connect");
+    } catch (...) {
+        MQTTAsync_destroy(&client_);
+        throw;
+    }
 }
 
 blocking_mqtt_client::~blocking_mqtt_client() {
     if (MQTTAsync_isConnected(client_)) {
-        pending p;
+        auto p = std::make_shared<pending>();
         MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
         opts.timeout = 1000;
-        opts.onSuccess = [](void* ctx, MQTTAsync_successData*) { static_cast<pending*>(ctx)->finish(true, nullptr); };
-        opts.onFailure = [](void* ctx, MQTTAsync_failureData*) { static_cast<pending*>(ctx)->finish(false, nullptr); };
-        opts.context = &p;
+        opts.onSuccess = &pending::on_success;
+        opts.onFailure = &pending::on_failure;
+        opts.context = pending::context(p);
         if (MQTTAsync_disconnect(client_, &opts) == MQTTASYNC_SUCCESS) {
-            std::unique_lock lock(p.mu);
-            p.cv.wait_for(lock, std::chrono::seconds(2), [&] { return p.done; });
+            std::unique_lock lock(p->mu);
+            p->cv.wait_for(lock, std::chrono::seconds(2), [&] { return p->done; });
+        } else {
+            pending::release(opts.context);
         }
     }
     MQTTAsync_destroy(&client_);
@@ -78,28 +101,30 @@ void blocking_mqtt_client::wait(pending& p, const char* what) {
 }
 
 void blocking_mqtt_client::subscribe(const std::string& filter, int qos) {
-    pending p;
+    auto p = std::make_shared<pending>();
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     opts.onSuccess = &pending::on_success;
     opts.onFailure = &pending::on_failure;
-    opts.context = &p;
+    opts.context = pending::context(p);
     if (MQTTAsync_subscribe(client_, filter.c_str(), qos, &opts) != MQTTASYNC_SUCCESS) {
+        pending::release(opts.context);
         throw std::runtime_error("MQTTAsync_subscribe failed for " + filter);
     }
-    wait(p, "subscribe");
+    wait(*p, "subscribe");
 }
 
 void blocking_mqtt_client::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
-    pending p;
+    auto p = std::make_shared<pending>();
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     opts.onSuccess = &pending::on_success;
     opts.onFailure = &pending::on_failure;
-    opts.context = &p;
+    opts.context = pending::context(p);
     if (MQTTAsync_send(client_, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos,
                        retain ? 1 : 0, &opts) != MQTTASYNC_SUCCESS) {
+        pending::release(opts.context);
         throw std::runtime_error("MQTTAsync_send failed for " + topic);
     }
-    wait(p, "publish");
+    wait(*p, "publish");
 }
 
 int blocking_mqtt_client::on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -19,16 +20,25 @@ std::optional<std::string> slurp(const fs::path& p) {
     return ss.str();
 }
 
+// The number at the start of `text` (after blanks); nullopt for anything else, e.g. "max".
+// std::from_chars: no exception, no locale.
+std::optional<double> leading_number(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end == text.data()) return std::nullopt;
+    return v;
+}
+
+bool path_exists(const fs::path& p) {
+    std::error_code ec;  // the non-throwing overload: an unreadable path is just absent
+    return fs::exists(p, ec);
+}
+
 std::optional<double> number_file(const fs::path& p) {
     auto text = slurp(p);
     if (!text) return std::nullopt;
-    try {
-        std::size_t used = 0;
-        const double v = std::stod(*text, &used);
-        return v;
-    } catch (const std::exception&) {
-        return std::nullopt;  // e.g. "max"
-    }
+    return leading_number(*text);
 }
 
 // "key value" lines (cpu.stat, memory.stat).
@@ -59,7 +69,9 @@ std::optional<double> host_cpu_ns(const fs::path& proc) {
 std::optional<double> machine_memory(const fs::path& proc) {
     std::ifstream in(proc / "meminfo");
     for (std::string line; std::getline(in, line);) {
-        if (line.rfind("MemTotal:", 0) == 0) return std::stod(line.substr(9)) * 1024.0;
+        if (line.rfind("MemTotal:", 0) != 0) continue;
+        const auto kib = leading_number(std::string_view(line).substr(9));
+        return kib ? std::optional<double>(*kib * 1024.0) : std::nullopt;
     }
     return std::nullopt;
 }
@@ -85,17 +97,17 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         const auto controllers = line.substr(a + 1, b - a - 1);
         const auto path = fs::path(line.substr(b + 1)).relative_path();
         if (controllers.empty()) {
-            v2 = fs::exists(cgroup_root_ / "cgroup.controllers") ? cgroup_root_ / path : cgroup_root_ / "unified" / path;
+            v2 = path_exists(cgroup_root_ / "cgroup.controllers") ? cgroup_root_ / path : cgroup_root_ / "unified" / path;
             continue;
         }
         std::stringstream names(controllers);
         for (std::string c; std::getline(names, c, ',');) {
             // mounted alone (/sys/fs/cgroup/cpuacct) or co-mounted (/sys/fs/cgroup/cpu,cpuacct)
             const auto alone = cgroup_root_ / c / path;
-            v1[c] = fs::exists(alone) ? alone : cgroup_root_ / controllers / path;
+            v1[c] = exists(alone) ? alone : cgroup_root_ / controllers / path;
         }
     }
-    const bool v1_memory = v1.count("memory") != 0 && fs::exists(v1["memory"] / "memory.usage_in_bytes");
+    const bool v1_memory = v1.count("memory") != 0 && path_exists(v1["memory"] / "memory.usage_in_bytes");
     if (v1.count("cpuacct") != 0) s.cpu_ns = number_file(v1["cpuacct"] / "cpuacct.usage");
     if (!s.cpu_ns && v2) {
         if (auto usec = keyed(*v2 / "cpu.stat", "usage_usec")) s.cpu_ns = *usec * 1000.0;
@@ -132,8 +144,12 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         double read = 0, write = 0;
         bool any = false;
         for (std::string tok; io >> tok;) {
-            if (tok.rfind("rbytes=", 0) == 0) read += std::stod(tok.substr(7)), any = true;
-            if (tok.rfind("wbytes=", 0) == 0) write += std::stod(tok.substr(7)), any = true;
+            const bool r = tok.rfind("rbytes=", 0) == 0, w = tok.rfind("wbytes=", 0) == 0;
+            if (!r && !w) continue;
+            const auto v = leading_number(std::string_view(tok).substr(7));
+            if (!v) continue;
+            (r ? read : write) += *v;
+            any = true;
         }
         if (any) s.io_read = read, s.io_write = write;
     }

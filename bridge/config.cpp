@@ -32,7 +32,7 @@ std::string key_name(std::initializer_list<const char*> path) {
 }
 
 std::chrono::milliseconds to_duration(const std::string& text, const std::string& what) {
-    auto d = twin::parse_go_duration(text);
+    auto d = kanto::parse_go_duration(text);
     if (!d) throw config_error(what + ": invalid duration \"" + text + "\" (use e.g. 250ms, 20s, 1m30s)");
     if (d->count() < 0) throw config_error(what + ": must not be negative, got \"" + text + "\"");
     return std::chrono::duration_cast<std::chrono::milliseconds>(*d);

@@ -2,7 +2,11 @@
 
 #include <openssl/evp.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
@@ -113,8 +117,20 @@ asio::awaitable<twin::http_result> fetch(asio::io_context& io, asio::ssl::contex
             }
             beast::error_code ec;
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            // Name resolution counts against the deadline too: race it with a timer.
             tcp::resolver resolver(io);
-            auto endpoints = co_await resolver.async_resolve(u.host, u.port, asio::redirect_error(asio::use_awaitable, ec));
+            asio::steady_timer resolve_deadline(io, std::max(left, std::chrono::milliseconds(1)));
+            tcp::resolver::results_type endpoints;
+            {
+                using namespace asio::experimental::awaitable_operators;
+                auto won = co_await (resolver.async_resolve(u.host, u.port, asio::as_tuple(asio::use_awaitable)) ||
+                                     resolve_deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+                if (won.index() == 0) {
+                    std::tie(ec, endpoints) = std::get<0>(std::move(won));
+                } else {
+                    ec = beast::error::timeout;
+                }
+            }
             std::string location;
             beast::tcp_stream tcp_stream(io);
             tcp_stream.expires_after(std::max(left, std::chrono::milliseconds(1)));  // one deadline for everything
@@ -153,7 +169,12 @@ asio::awaitable<twin::http_result> fetch(asio::io_context& io, asio::ssl::contex
 }  // namespace
 
 void http_fetch::get(const std::string& url, std::function<void(twin::http_result)> done) {
-    asio::co_spawn(io_, fetch(io_, tls_, url, timeout_, max_bytes_), [done = std::move(done)](std::exception_ptr e, twin::http_result r) {
+    if (stopped_) return;
+    const auto id = next_++;
+    auto& signal = *live_.emplace(id, std::make_unique<asio::cancellation_signal>()).first->second;
+    auto finish = [this, id, done = std::move(done)](std::exception_ptr e, twin::http_result r) {
+        live_.erase(id);
+        if (stopped_) return;  // cancelled by stop(): nobody waits any more
         if (e) {
             r = {};
             try {
@@ -168,7 +189,14 @@ void http_fetch::get(const std::string& url, std::function<void(twin::http_resul
             r.sha256 = hex_digest(r.body, EVP_sha256());
         }
         done(std::move(r));
-    });
+    };
+    asio::co_spawn(io_, fetch(io_, tls_, url, timeout_, max_bytes_),
+                   asio::bind_cancellation_slot(signal.slot(), std::move(finish)));
+}
+
+void http_fetch::stop() {
+    stopped_ = true;
+    for (auto& [id, signal] : live_) signal->emit(asio::cancellation_type::terminal);
 }
 
 }  // namespace bridge

@@ -20,6 +20,23 @@ kanto_client::kanto_client(asio::io_context& io, const config& cfg) : io_(io) {
     stub_ = kcm::svc::Containers::NewStub(channel_);
 }
 
+kanto_client::~kanto_client() { stop(); }
+
+void kanto_client::stop() {
+    std::unique_lock lock(calls_->mutex);
+    calls_->stopped = true;
+    for (auto* ctx : calls_->live) ctx->TryCancel();
+    // A cancelled call completes promptly; the bound only guards against a stuck gRPC.
+    if (!calls_->drained.wait_for(lock, std::chrono::seconds(5), [this] { return calls_->live.empty(); })) {
+        // Their completions will find the client stopped and post nothing.
+    }
+}
+
+std::size_t kanto_client::in_flight() const {
+    std::lock_guard lock(calls_->mutex);
+    return calls_->live.size();
+}
+
 std::unique_ptr<grpc::ClientContext> kanto_client::context(std::chrono::seconds deadline) const {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + deadline);
@@ -28,10 +45,13 @@ std::unique_ptr<grpc::ClientContext> kanto_client::context(std::chrono::seconds 
 
 namespace {
 
-// Every call: the context, request and response live until the completion has run on the loop;
-// gRPC's thread only posts. `invoke` picks the callback overload of the generated async method.
+// Every call: the context, request and response live until the completion has run on the loop.
+// gRPC's thread only posts, and only while the client is not stopped; the completion itself is
+// dropped when the client stopped in the meantime. `invoke` picks the callback overload of the
+// generated async method.
 template <class Request, class Response, class Invoke, class Done>
-void unary(asio::io_context& io, Invoke invoke, const Request& request, std::unique_ptr<grpc::ClientContext> ctx, Done done) {
+void unary(asio::io_context& io, const std::shared_ptr<kanto_client::tracker>& calls, Invoke invoke,
+           const Request& request, std::unique_ptr<grpc::ClientContext> ctx, Done done) {
     struct call {
         std::unique_ptr<grpc::ClientContext> ctx;
         Request req;
@@ -40,8 +60,20 @@ void unary(asio::io_context& io, Invoke invoke, const Request& request, std::uni
     auto c = std::make_shared<call>();
     c->ctx = std::move(ctx);
     c->req = request;
-    invoke(c->ctx.get(), &c->req, &c->resp, [&io, c, done = std::move(done)](grpc::Status st) {
-        asio::post(io, [c, st, done] { done(st, c->resp); });
+    {
+        std::lock_guard lock(calls->mutex);
+        if (calls->stopped) return;  // stopping: nothing completes any more
+        calls->live.insert(c->ctx.get());
+    }
+    invoke(c->ctx.get(), &c->req, &c->resp, [&io, calls, c, done = std::move(done)](grpc::Status st) {
+        std::lock_guard lock(calls->mutex);
+        if (!calls->stopped) {
+            asio::post(io, [calls, c, st, done] {
+                if (!calls->stopped) done(st, c->resp);
+            });
+        }
+        calls->live.erase(c->ctx.get());
+        calls->drained.notify_all();
     });
 }
 
@@ -52,7 +84,7 @@ void unary(asio::io_context& io, Invoke invoke, const Request& request, std::uni
 void kanto_client::list(std::function<void(const grpc::Status&, std::vector<kcm::types::Container>)> done) {
     auto* async = stub_->async();
     unary<kcm::svc::ListContainersRequest, kcm::svc::ListContainersResponse>(
-        io_, KTB_CALL(List), {}, context(std::chrono::seconds(15)),
+        io_, calls_, KTB_CALL(List), {}, context(std::chrono::seconds(15)),
         [done = std::move(done)](const grpc::Status& st, kcm::svc::ListContainersResponse& resp) {
             std::vector<kcm::types::Container> out;
             if (st.ok()) {
@@ -69,7 +101,7 @@ void kanto_client::get(const std::string& id,
     kcm::svc::GetContainerRequest req;
     req.set_id(id);
     unary<kcm::svc::GetContainerRequest, kcm::svc::GetContainerResponse>(
-        io_, KTB_CALL(Get), req, context(std::chrono::seconds(10)),
+        io_, calls_, KTB_CALL(Get), req, context(std::chrono::seconds(10)),
         [done = std::move(done)](const grpc::Status& st, kcm::svc::GetContainerResponse& resp) {
             std::optional<kcm::types::Container> out;
             if (st.ok() && resp.has_container()) out = std::move(*resp.mutable_container());
@@ -77,13 +109,13 @@ void kanto_client::get(const std::string& id,
         });
 }
 
-void kanto_client::call(const twin::kanto_request& request, std::function<void(twin::kanto_result)> done) {
+void kanto_client::call(const kanto::request& request, std::function<void(kanto::result)> done) {
     using empty = google::protobuf::Empty;
     // Create pulls the image and Stop waits for the process: generous deadlines, never none.
     auto ctx = context(std::chrono::minutes(10));
     auto* async = stub_->async();
     auto to_result = [done = std::move(done)](const grpc::Status& st, auto& resp) {
-        twin::kanto_result r;
+        kanto::result r;
         r.ok = st.ok();
         // Kanto-CM's domain errors are UNKNOWN with its text; transport errors get their code too.
         if (!st.ok()) r.error = st.error_code() == grpc::StatusCode::UNKNOWN ? st.error_message() : describe(st);
@@ -97,23 +129,23 @@ void kanto_client::call(const twin::kanto_request& request, std::function<void(t
         [&](const auto& req) {
             using R = std::decay_t<decltype(req)>;
             if constexpr (std::is_same_v<R, kcm::svc::CreateContainerRequest>) {
-                unary<R, kcm::svc::CreateContainerResponse>(io_, KTB_CALL(Create), req, std::move(ctx), std::move(to_result));
+                unary<R, kcm::svc::CreateContainerResponse>(io_, calls_, KTB_CALL(Create), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::GetContainerRequest>) {
-                unary<R, kcm::svc::GetContainerResponse>(io_, KTB_CALL(Get), req, std::move(ctx), std::move(to_result));
+                unary<R, kcm::svc::GetContainerResponse>(io_, calls_, KTB_CALL(Get), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::StartContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Start), req, std::move(ctx), std::move(to_result));
+                unary<R, empty>(io_, calls_, KTB_CALL(Start), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::StopContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Stop), req, std::move(ctx), std::move(to_result));
+                unary<R, empty>(io_, calls_, KTB_CALL(Stop), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::PauseContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Pause), req, std::move(ctx), std::move(to_result));
+                unary<R, empty>(io_, calls_, KTB_CALL(Pause), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::UnpauseContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Unpause), req, std::move(ctx), std::move(to_result));
+                unary<R, empty>(io_, calls_, KTB_CALL(Unpause), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::RenameContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Rename), req, std::move(ctx), std::move(to_result));
+                unary<R, empty>(io_, calls_, KTB_CALL(Rename), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::RemoveContainerRequest>) {
-                unary<R, empty>(io_, KTB_CALL(Remove), req, std::move(ctx), std::move(to_result));
+                unary<R, empty>(io_, calls_, KTB_CALL(Remove), req, std::move(ctx), std::move(to_result));
             } else {
-                unary<R, empty>(io_, KTB_CALL(Update), req, std::move(ctx), std::move(to_result));
+                unary<R, empty>(io_, calls_, KTB_CALL(Update), req, std::move(ctx), std::move(to_result));
             }
         },
         request);

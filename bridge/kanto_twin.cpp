@@ -6,6 +6,7 @@
 //   call   send a live message to a feature operation and print the answer
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -57,7 +58,7 @@ std::string random_id() {
 }
 
 std::chrono::milliseconds duration_arg(const std::string& text, const char* what) {
-    auto d = twin::parse_go_duration(text);
+    auto d = kanto::parse_go_duration(text);
     if (!d || d->count() < 0) throw std::runtime_error(std::string(what) + ": invalid duration \"" + text + "\" (e.g. 3s, 500ms)");
     return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
@@ -189,7 +190,9 @@ int main(int argc, char** argv) {
             while (std::chrono::steady_clock::now() < end) {
                 auto m = client.next(100ms);
                 if (!m) continue;
-                const int status = std::stoi(m->topic.substr(m->topic.rfind('/') + 1));
+                const auto tail = m->topic.substr(m->topic.rfind('/') + 1);
+                int status = 0;
+                if (std::from_chars(tail.data(), tail.data() + tail.size(), status).ec != std::errc{}) continue;
                 boost::system::error_code ec;
                 const auto answer = json::parse(m->payload, ec);
                 std::cout << status << "\n";

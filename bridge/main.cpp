@@ -7,8 +7,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "app.hpp"
 #include "config.hpp"
+#include "service_host.hpp"
+#include "twin_service.hpp"
 
 namespace {
 
@@ -19,6 +20,19 @@ spdlog::level::level_enum level_of(std::string text) {
     if (text == "DEBUG") return spdlog::level::debug;
     if (text == "TRACE") return spdlog::level::trace;
     return spdlog::level::info;
+}
+
+// Runs the loop. Handlers report errors as values; an exception escaping one anyway (a bug, or
+// bad_alloc) is logged and the loop goes on, so the daemon keeps serving.
+void run_loop(boost::asio::io_context& io) {
+    for (;;) {
+        try {
+            io.run();
+            return;
+        } catch (const std::exception& e) {
+            spdlog::error("internal error in an event handler (continuing): {}", e.what());
+        }
+    }
 }
 
 }  // namespace
@@ -40,22 +54,26 @@ int main(int argc, char** argv) {
     spdlog::set_level(level_of(cfg.log_level));
     std::signal(SIGPIPE, SIG_IGN);
 
-    if (!cfg.things_enable) {
-        spdlog::info("things.enable is false: nothing to do");
-        return 0;
-    }
     try {
         boost::asio::io_context io(1);
-        bridge::app app(io, cfg);
+        bridge::service_host host(io, cfg);
+        if (cfg.things_enable) host.add(std::make_unique<bridge::twin_service>(host.shared()));
+        if (host.empty()) {
+            spdlog::info("things.enable is false: nothing to do");
+            return 0;
+        }
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& ec, int sig) {
             if (ec) return;
             spdlog::info("signal {}: disconnecting and exiting", sig);
-            app.stop();
+            host.stop();
             io.stop();
         });
-        app.start();
-        io.run();
+        host.start();
+        run_loop(io);
+        // Let the cancelled operations' handlers run while their adapters still exist (bounded).
+        io.restart();
+        io.run_for(std::chrono::seconds(1));
     } catch (const bridge::config_error& e) {
         std::cerr << "kanto-twin-bridge: invalid configuration: " << e.what() << "\n";
         return 2;

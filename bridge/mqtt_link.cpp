@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <charconv>
 #include <filesystem>
 #include <future>
 #include <random>
@@ -18,6 +19,12 @@ namespace asio = boost::asio;
 struct mqtt_link::send_context {
     mqtt_link* self;
     std::uint64_t generation;
+};
+
+struct mqtt_link::subscribe_context {
+    mqtt_link* self;
+    std::uint64_t generation;
+    std::string filter;
 };
 
 namespace {
@@ -44,6 +51,13 @@ int port_of(const std::string& url, bool tls) {
     return tls ? 8883 : 1883;
 }
 
+// Completes a disconnect whose context is a heap-held shared promise (see stop()).
+void settle(void* ctx) {
+    auto* holder = static_cast<std::shared_ptr<std::promise<void>>*>(ctx);
+    (*holder)->set_value();
+    delete holder;
+}
+
 std::string random_client_id() {
     std::random_device rd;
     return "kanto-twin-bridge-" + std::to_string(rd()) + std::to_string(rd());
@@ -53,7 +67,7 @@ std::string random_client_id() {
 
 mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
     : io_(io), cfg_(cfg), handlers_(std::move(h)), url_(paho_url(cfg.broker_url)),
-      broker_port_(port_of(cfg.broker_url, cfg.tls())), retry_timer_(io) {
+      broker_port_(port_of(cfg.broker_url, cfg.tls())), retry_timer_(io), resubscribe_timer_(io) {
     MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
     create.sendWhileDisconnected = 0;
     const int rc = MQTTAsync_createWithOptions(&client_, url_.c_str(), random_client_id().c_str(),
@@ -147,6 +161,10 @@ void mqtt_link::on_connected() {
     connected_ = true;
     in_flight_ = 0;
     queue_.clear();
+    wanted_.clear();  // a clean session: the services subscribe again
+    failed_.clear();
+    resubscribe_timer_.cancel();
+    resubscribe_delay_ = std::chrono::milliseconds(1000);
     disable_nagle();
     spdlog::info("connected to the MQTT broker {}{}", cfg_.broker_url, ever_connected_ ? " again" : "");
     ever_connected_ = true;
@@ -225,19 +243,60 @@ void mqtt_link::on_sent(std::uint64_t generation, bool ok, int code) {
 }
 
 void mqtt_link::subscribe(const std::string& filter, int qos) {
-    if (!connected_) return;
+    if (!connected_ || stopping_) return;
+    wanted_[filter] = qos;
+    failed_.erase(filter);
+    send_subscribe(filter, qos);
+}
+
+void mqtt_link::send_subscribe(const std::string& filter, int qos) {
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
-    opts.context = this;
-    opts.onFailure = [](void*, MQTTAsync_failureData* d) {
-        spdlog::error("MQTT subscribe failed: {}", d != nullptr ? MQTTAsync_strerror(d->code) : "unknown");
+    // Owned by Paho's callbacks from here on; deleted by whichever runs.
+    auto* sc = new subscribe_context{this, generation_, filter};
+    opts.context = sc;
+    opts.onSuccess = [](void* ctx, MQTTAsync_successData*) { delete static_cast<subscribe_context*>(ctx); };
+    opts.onFailure = [](void* ctx, MQTTAsync_failureData* d) {
+        auto* sc = static_cast<subscribe_context*>(ctx);
+        std::string why = d == nullptr ? "unknown"
+                          : d->code == MQTT_BAD_SUBSCRIBE ? "refused by the broker"
+                                                          : MQTTAsync_strerror(d->code);
+        asio::post(sc->self->io_, [self = sc->self, gen = sc->generation, filter = sc->filter, why] {
+            self->on_subscribe_failed(gen, filter, why);
+        });
+        delete sc;
     };
     if (int rc = MQTTAsync_subscribe(client_, filter.c_str(), qos, &opts); rc != MQTTASYNC_SUCCESS) {
-        spdlog::error("cannot subscribe {}: {}", filter, MQTTAsync_strerror(rc));
+        delete sc;
+        on_subscribe_failed(generation_, filter, MQTTAsync_strerror(rc));
+    }
+}
+
+void mqtt_link::on_subscribe_failed(std::uint64_t generation, const std::string& filter, const std::string& reason) {
+    if (generation != generation_ || stopping_ || wanted_.count(filter) == 0) return;
+    spdlog::error("MQTT subscription to {} failed: {}; retrying in {} ms", filter, reason, resubscribe_delay_.count());
+    if (handlers_.subscribe_failed) handlers_.subscribe_failed(filter, reason);
+    if (!failed_.insert(filter).second || failed_.size() > 1) return;  // the timer is already armed
+    resubscribe_timer_.expires_after(resubscribe_delay_);
+    resubscribe_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) retry_subscriptions();
+    });
+}
+
+void mqtt_link::retry_subscriptions() {
+    if (!connected_ || stopping_) return;
+    resubscribe_delay_ = std::min(resubscribe_delay_ * 2, std::chrono::milliseconds(30000));
+    auto failed = std::move(failed_);
+    failed_.clear();
+    for (const auto& filter : failed) {
+        auto it = wanted_.find(filter);
+        if (it != wanted_.end()) send_subscribe(filter, it->second);
     }
 }
 
 void mqtt_link::unsubscribe(const std::string& filter) {
     if (!connected_) return;
+    wanted_.erase(filter);
+    failed_.erase(filter);
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     if (int rc = MQTTAsync_unsubscribe(client_, filter.c_str(), &opts); rc != MQTTASYNC_SUCCESS) {
         spdlog::warn("cannot unsubscribe {}: {}", filter, MQTTAsync_strerror(rc));
@@ -248,15 +307,20 @@ void mqtt_link::stop() {
     if (stopping_) return;
     stopping_ = true;
     retry_timer_.cancel();
+    resubscribe_timer_.cancel();
     if (!MQTTAsync_isConnected(client_)) return;
-    std::promise<void> done;
+    // The promise lives on the heap, owned jointly with Paho's callback: waiting may end first.
+    auto done = std::make_shared<std::promise<void>>();
+    auto finished = done->get_future();
     MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
     opts.timeout = static_cast<int>(cfg_.disconnect_timeout.count());
-    opts.context = &done;
-    opts.onSuccess = [](void* ctx, MQTTAsync_successData*) { static_cast<std::promise<void>*>(ctx)->set_value(); };
-    opts.onFailure = [](void* ctx, MQTTAsync_failureData*) { static_cast<std::promise<void>*>(ctx)->set_value(); };
+    opts.context = new std::shared_ptr<std::promise<void>>(done);
+    opts.onSuccess = [](void* ctx, MQTTAsync_successData*) { settle(ctx); };
+    opts.onFailure = [](void* ctx, MQTTAsync_failureData*) { settle(ctx); };
     if (MQTTAsync_disconnect(client_, &opts) == MQTTASYNC_SUCCESS) {
-        done.get_future().wait_for(cfg_.disconnect_timeout + std::chrono::seconds(2));
+        finished.wait_for(cfg_.disconnect_timeout + std::chrono::seconds(2));
+    } else {
+        delete static_cast<std::shared_ptr<std::promise<void>>*>(opts.context);
     }
     connected_ = false;
 }
@@ -265,13 +329,10 @@ void mqtt_link::disable_nagle() {
     // Paho C does not set TCP_NODELAY and exposes no socket: find our connection to the broker.
     // Without it small QoS 1 publishes can wait for delayed ACKs (shared/conformance/README.md).
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+        const auto name = it->path().filename().string();
         int fd = -1;
-        try {
-            fd = std::stoi(entry.path().filename().string());
-        } catch (const std::exception&) {
-            continue;
-        }
+        if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
         sockaddr_storage peer{};
         socklen_t len = sizeof peer;
         if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 
 #include <MQTTAsync.h>
@@ -26,6 +28,9 @@ public:
         std::function<void(const std::string& cause)> disconnected;
         std::function<void(std::string topic, std::string payload)> message;
         std::function<void()> resync_needed;  // messages were dropped on overflow; the queue is empty again
+        // The broker refused a subscription (or it could not be sent); it is retried with back-off
+        // while the filter is wanted and the connection lasts.
+        std::function<void(const std::string& filter, const std::string& reason)> subscribe_failed;
     };
 
     mqtt_link(boost::asio::io_context& io, const config& cfg, handlers h);
@@ -51,6 +56,7 @@ private:
         int qos;
     };
     struct send_context;
+    struct subscribe_context;
 
     void connect();
     void on_connected();
@@ -59,6 +65,9 @@ private:
     void on_sent(std::uint64_t generation, bool ok, int code);
     void pump();
     void disable_nagle();
+    void send_subscribe(const std::string& filter, int qos);
+    void on_subscribe_failed(std::uint64_t generation, const std::string& filter, const std::string& reason);
+    void retry_subscriptions();
 
     boost::asio::io_context& io_;
     const config& cfg_;
@@ -75,6 +84,10 @@ private:
     int in_flight_ = 0;
     bool overflowed_ = false;
     std::size_t dropped_ = 0;
+    std::map<std::string, int> wanted_;        // subscriptions of this connection: filter -> QoS
+    std::set<std::string> failed_;             // refused ones, retried by resubscribe_timer_
+    boost::asio::steady_timer resubscribe_timer_;
+    std::chrono::milliseconds resubscribe_delay_{1000};
 };
 
 }  // namespace bridge

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 namespace bridge {
@@ -30,7 +31,8 @@ void state_watch::start() {
 }
 
 bool state_watch::try_watch() {
-    if (!std::filesystem::is_directory(dir_)) return false;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir_, ec)) return false;
     const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd < 0) {
         spdlog::warn("inotify unavailable ({}): polling only", std::strerror(errno));
@@ -43,9 +45,10 @@ bool state_watch::try_watch() {
         fd_.close();
         return false;
     }
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-        if (entry.is_directory()) watch_container(entry.path().filename().string());
+    // The error_code overloads throughout: a directory changing under us must not throw.
+    for (std::filesystem::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code type_ec;
+        if (it->is_directory(type_ec)) watch_container(it->path().filename().string());
     }
     spdlog::info("watching {} for container changes", dir_.string());
     read_events();
@@ -59,39 +62,46 @@ void state_watch::watch_container(const std::string& id) {
 }
 
 void state_watch::read_events() {
+    if (reading_) return;  // one outstanding read per descriptor
+    reading_ = true;
     fd_.async_read_some(boost::asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
+        reading_ = false;
         if (ec || stopped_) return;
         for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
             const auto* ev = reinterpret_cast<const inotify_event*>(buffer_.data() + off);
-            handle(*ev);
+            if (!handle(*ev)) return;  // the descriptor was closed: a restart is posted
             off += sizeof(inotify_event) + ev->len;
         }
         if (!stopped_ && fd_.is_open()) read_events();
     });
 }
 
-void state_watch::handle(const inotify_event& ev) {
+bool state_watch::handle(const inotify_event& ev) {
     if ((ev.mask & IN_Q_OVERFLOW) != 0) {
         if (overflow_) overflow_();  // events were lost: a full List catches up
-        return;
+        return true;
     }
     const std::string name = ev.len > 0 ? std::string(ev.name) : std::string();
     if (ev.wd == root_wd_) {
         if ((ev.mask & IN_DELETE_SELF) != 0) {  // the whole directory went away: back to waiting for it
-            fd_.close();
+            boost::system::error_code ignored;
+            fd_.close(ignored);  // completes the read in flight, if any, with operation_aborted
             ids_.clear();
             told_missing_ = false;
             if (overflow_) overflow_();
-            start();
-            return;
+            // Restart from a handler of its own: this one still iterates the old buffer.
+            boost::asio::post(io_, [this] {
+                if (!stopped_) start();
+            });
+            return false;
         }
-        if (name.empty()) return;
+        if (name.empty()) return true;
         if ((ev.mask & (IN_CREATE | IN_MOVED_TO)) != 0 && (ev.mask & IN_ISDIR) != 0) watch_container(name);
         changed_(name);
-        return;
+        return true;
     }
     auto it = ids_.find(ev.wd);
-    if (it == ids_.end()) return;
+    if (it == ids_.end()) return true;
     const std::string id = it->second;
     if ((ev.mask & (IN_DELETE_SELF | IN_IGNORED)) != 0) {
         ids_.erase(it);
@@ -99,6 +109,7 @@ void state_watch::handle(const inotify_event& ev) {
     } else if (name == "config.json") {
         changed_(id);
     }
+    return true;
 }
 
 void state_watch::stop() {

@@ -31,7 +31,7 @@ private:
     bool try_watch();
     void watch_container(const std::string& id);
     void read_events();
-    void handle(const inotify_event& ev);
+    bool handle(const inotify_event& ev);  // false: stop reading this buffer
 
     boost::asio::io_context& io_;
     std::filesystem::path dir_;
@@ -43,6 +43,7 @@ private:
     std::unordered_map<int, std::string> ids_;  // watch descriptor -> container id
     std::array<char, 64 * 1024> buffer_{};
     bool stopped_ = false;
+    bool reading_ = false;
     bool told_missing_ = false;
 };
 

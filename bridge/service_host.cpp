@@ -1,0 +1,61 @@
+#include "service_host.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "topic_filter.hpp"
+
+namespace bridge {
+namespace asio = boost::asio;
+
+service_host::service_host(asio::io_context& io, const config& cfg)
+    : io_(io),
+      cfg_(cfg),
+      kanto_(io, cfg),
+      http_(io, cfg.download_timeout, cfg.download_max_bytes),
+      mqtt_(io, cfg,
+            mqtt_link::handlers{
+                [this] { each([](service& s) { s.on_connected(); }); },
+                [this](const std::string&) { each([](service& s) { s.on_disconnected(); }); },
+                [this](std::string topic, std::string payload) {
+                    if (auto* s = owner_of(topic)) {
+                        s->on_message(std::move(topic), std::move(payload));
+                    } else {
+                        spdlog::debug("no service owns a message on {}", topic);
+                    }
+                },
+                [this] { each([](service& s) { s.on_resync_needed(); }); },
+                [this](const std::string& filter, const std::string& reason) {
+                    if (auto* s = owner_of(filter)) s->on_subscribe_failed(filter, reason);
+                }}),
+      adapters_{io, cfg, mqtt_, kanto_, http_, cgroups_} {}
+
+service_host::~service_host() { stop(); }
+
+void service_host::add(std::unique_ptr<service> s) { services_.push_back(std::move(s)); }
+
+service* service_host::owner_of(const std::string& topic) const {
+    for (const auto& s : services_) {
+        for (const auto& filter : s->topic_filters()) {
+            if (topic_matches(filter, topic) || filter == topic) return s.get();
+        }
+    }
+    return nullptr;
+}
+
+void service_host::start() {
+    for (auto& s : services_) {
+        spdlog::info("starting the {} service", s->name());
+        s->start();
+    }
+    mqtt_.start();
+}
+
+void service_host::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    each([](service& s) { s.stop(); });
+    kanto_.stop();
+    mqtt_.stop();
+}
+
+}  // namespace bridge
