@@ -154,7 +154,15 @@ simulator::simulator(std::vector<std::string> extra_args) {
                                   "--home", home_.string()};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     proc_ = std::make_unique<child_process>(argv, dir_.path() / "sim.log");
-    channel_ = grpc::CreateChannel("unix:" + socket_.string(), grpc::InsecureChannelCredentials());
+    // Wait for the socket before connecting: a first attempt on a missing socket costs gRPC's
+    // reconnect back-off (1 s by default); keep that short too.
+    std::error_code ec;
+    eventually([&] { return std::filesystem::exists(socket_, ec) || !proc_->alive(); }, 15000ms);
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+    channel_ = grpc::CreateCustomChannel("unix:" + socket_.string(), grpc::InsecureChannelCredentials(), args);
     if (!channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(15))) {
         throw std::runtime_error("kanto-cm-sim did not start: " + log());
     }
