@@ -104,7 +104,7 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         for (std::string c; std::getline(names, c, ',');) {
             // mounted alone (/sys/fs/cgroup/cpuacct) or co-mounted (/sys/fs/cgroup/cpu,cpuacct)
             const auto alone = cgroup_root_ / c / path;
-            v1[c] = exists(alone) ? alone : cgroup_root_ / controllers / path;
+            v1[c] = path_exists(alone) ? alone : cgroup_root_ / controllers / path;
         }
     }
     const bool v1_memory = v1.count("memory") != 0 && path_exists(v1["memory"] / "memory.usage_in_bytes");

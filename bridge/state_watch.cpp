@@ -12,19 +12,21 @@
 namespace bridge {
 
 state_watch::state_watch(boost::asio::io_context& io, std::filesystem::path containers_dir,
-                         std::function<void(const std::string&)> changed, std::function<void()> overflow)
+                         std::function<void(const std::string&)> changed, std::function<void()> overflow,
+                         std::chrono::milliseconds retry)
     : io_(io), dir_(std::move(containers_dir)), changed_(std::move(changed)), overflow_(std::move(overflow)),
-      fd_(io), retry_(io) {}
+      fd_(io), retry_(io), retry_interval_(retry) {}
 
 state_watch::~state_watch() { stop(); }
 
 void state_watch::start() {
     if (try_watch()) return;
     if (!told_missing_) {
-        spdlog::info("{} does not exist (yet): polling only; watching again every 10s", dir_.string());
+        spdlog::info("{} does not exist (yet): polling only; looking again every {} ms", dir_.string(),
+                     retry_interval_.count());
         told_missing_ = true;
     }
-    retry_.expires_after(std::chrono::seconds(10));
+    retry_.expires_after(retry_interval_);
     retry_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec && !stopped_) start();
     });

@@ -7,6 +7,7 @@
 #include <sys/inotify.h>
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -21,7 +22,8 @@ namespace bridge {
 class state_watch {
 public:
     state_watch(boost::asio::io_context& io, std::filesystem::path containers_dir,
-                std::function<void(const std::string& id)> changed, std::function<void()> overflow);
+                std::function<void(const std::string& id)> changed, std::function<void()> overflow,
+                std::chrono::milliseconds retry = std::chrono::seconds(10));
     ~state_watch();
 
     void start();
@@ -42,6 +44,7 @@ private:
     int root_wd_ = -1;
     std::unordered_map<int, std::string> ids_;  // watch descriptor -> container id
     std::array<char, 64 * 1024> buffer_{};
+    std::chrono::milliseconds retry_interval_;  // looking again for a missing directory
     bool stopped_ = false;
     bool reading_ = false;
     bool told_missing_ = false;
