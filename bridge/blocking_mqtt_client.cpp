@@ -113,7 +113,8 @@ void blocking_mqtt_client::subscribe(const std::string& filter, int qos) {
     wait(*p, "subscribe");
 }
 
-void blocking_mqtt_client::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
+void blocking_mqtt_client::publish(const std::string& topic, const std::string& payload, int qos,
+                                   bool retain) {
     auto p = std::make_shared<pending>();
     MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
     opts.onSuccess = &pending::on_success;
@@ -156,7 +157,8 @@ std::vector<mqtt_message> blocking_mqtt_client::take(std::size_t n, std::chrono:
     std::vector<mqtt_message> out;
     const auto end = std::chrono::steady_clock::now() + timeout;
     while (out.size() < n) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
         auto m = next(std::max(left, std::chrono::milliseconds(0)));
         if (!m) break;
         out.push_back(std::move(*m));

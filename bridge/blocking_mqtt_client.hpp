@@ -1,5 +1,5 @@
-// A blocking MQTT client over Paho C's async API for tools and tests: connect, subscribe, publish and wait for
-// messages with timeouts. Messages arrive on Paho's thread and are queued for the test thread.
+// A blocking MQTT client over Paho C's async API for tools and tests: connect, subscribe, publish and wait
+// for messages with timeouts. Messages arrive on Paho's thread and are queued for the test thread.
 #pragma once
 
 #include <chrono>
@@ -22,7 +22,7 @@ struct mqtt_message {
 };
 
 class blocking_mqtt_client {
-public:
+  public:
     // Connects (clean session) or throws with Paho's reason.
     explicit blocking_mqtt_client(const std::string& url, const std::string& client_id = {});
     ~blocking_mqtt_client();
@@ -39,7 +39,7 @@ public:
     // Every message until none arrived for `quiet`.
     std::vector<mqtt_message> drain(std::chrono::milliseconds quiet);
 
-private:
+  private:
     struct pending;
     static int on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m);
     void wait(pending& p, const char* what);

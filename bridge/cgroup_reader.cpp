@@ -78,7 +78,8 @@ std::optional<double> machine_memory(const fs::path& proc) {
 
 }  // namespace
 
-cgroup_reader::cgroup_reader(fs::path proc, fs::path cgroup_root) : proc_(std::move(proc)), cgroup_root_(std::move(cgroup_root)) {}
+cgroup_reader::cgroup_reader(fs::path proc, fs::path cgroup_root)
+    : proc_(std::move(proc)), cgroup_root_(std::move(cgroup_root)) {}
 
 twin::metrics_sample cgroup_reader::read(const std::string& container_id, long pid) const {
     twin::metrics_sample s;
@@ -97,7 +98,8 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         const auto controllers = line.substr(a + 1, b - a - 1);
         const auto path = fs::path(line.substr(b + 1)).relative_path();
         if (controllers.empty()) {
-            v2 = path_exists(cgroup_root_ / "cgroup.controllers") ? cgroup_root_ / path : cgroup_root_ / "unified" / path;
+            v2 = path_exists(cgroup_root_ / "cgroup.controllers") ? cgroup_root_ / path
+                                                                  : cgroup_root_ / "unified" / path;
             continue;
         }
         std::stringstream names(controllers);
@@ -116,7 +118,8 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         s.memory_usage = number_file(v1["memory"] / "memory.usage_in_bytes");
         s.memory_limit = number_file(v1["memory"] / "memory.limit_in_bytes");
         s.memory_inactive_file = keyed(v1["memory"] / "memory.stat", "total_inactive_file");
-        if (!s.memory_inactive_file) s.memory_inactive_file = keyed(v1["memory"] / "memory.stat", "inactive_file");
+        if (!s.memory_inactive_file)
+            s.memory_inactive_file = keyed(v1["memory"] / "memory.stat", "inactive_file");
     } else if (v2) {
         s.memory_usage = number_file(*v2 / "memory.current");
         s.memory_limit = number_file(*v2 / "memory.max");  // "max": unlimited

@@ -11,12 +11,13 @@
 namespace bridge {
 
 class cgroup_reader {
-public:
-    explicit cgroup_reader(std::filesystem::path proc = "/proc", std::filesystem::path cgroup_root = "/sys/fs/cgroup");
+  public:
+    explicit cgroup_reader(std::filesystem::path proc = "/proc",
+                           std::filesystem::path cgroup_root = "/sys/fs/cgroup");
 
     twin::metrics_sample read(const std::string& container_id, long pid) const;
 
-private:
+  private:
     std::filesystem::path proc_;
     std::filesystem::path cgroup_root_;
 };

@@ -83,7 +83,8 @@ struct file_reader {
     template <class Int>
     void get_int(std::initializer_list<const char*> path, Int& out, long long min) const {
         if (auto* v = find_path(root, path); v != nullptr && !v->is_null()) {
-            if (!v->is_int64() && !v->is_uint64()) fail(path, "expected a whole number, got " + json::serialize(*v));
+            if (!v->is_int64() && !v->is_uint64())
+                fail(path, "expected a whole number, got " + json::serialize(*v));
             const auto n = v->to_number<long long>();
             if (n < min) fail(path, "must be at least " + std::to_string(min));
             out = static_cast<Int>(n);
@@ -164,7 +165,8 @@ void validate(const config& c) {
         throw config_error("connection.transport: client_cert and client_key must be given together");
     }
     if (c.grpc_protocol != "unix" && c.grpc_protocol != "tcp") {
-        throw config_error("grpc_server.protocol: expected \"unix\" or \"tcp\", got \"" + c.grpc_protocol + "\"");
+        throw config_error("grpc_server.protocol: expected \"unix\" or \"tcp\", got \"" + c.grpc_protocol +
+                           "\"");
     }
     if (c.grpc_address.empty()) throw config_error("grpc_server.address_path: must not be empty");
     if (c.things_home_dir.empty()) throw config_error("things.home_dir: must not be empty");
@@ -173,7 +175,8 @@ void validate(const config& c) {
     std::string level = c.log_level;
     for (auto& ch : level) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (std::find(std::begin(levels), std::end(levels), level) == std::end(levels)) {
-        throw config_error("log.log_level: expected ERROR, WARN, INFO, DEBUG or TRACE, got \"" + c.log_level + "\"");
+        throw config_error("log.log_level: expected ERROR, WARN, INFO, DEBUG or TRACE, got \"" + c.log_level +
+                           "\"");
     }
 }
 
@@ -181,48 +184,64 @@ void validate(const config& c) {
 
 bool config::tls() const {
     const auto scheme = broker_url.substr(0, broker_url.find("://"));
-    return scheme == "ssl" || scheme == "tls" || scheme == "mqtts" || scheme == "mqtt+ssl" || scheme == "tcps" ||
-           scheme == "wss";
+    return scheme == "ssl" || scheme == "tls" || scheme == "mqtts" || scheme == "mqtt+ssl" ||
+           scheme == "tcps" || scheme == "wss";
 }
 
 config load_config(int argc, const char* const* argv) {
-    po::options_description kanto("Kanto-CM settings (same keys in --cfg-file, same flags as container-management)");
-    kanto.add_options()
-        ("cfg-file", po::value<std::string>(), "Kanto-CM config.json (e.g. /etc/container-management/config.json)")
-        ("things-enable", po::value<bool>()->implicit_value(true), "things.enable: run the twin (default true)")
-        ("things-home-dir", po::value<std::string>(), "things.home_dir: persistence directory (default /var/lib/container-management)")
-        ("things-features", po::value<std::vector<std::string>>()->multitoken(),
-         "things.features: ContainerFactory,SoftwareUpdatable,Metrics (comma-separated or repeated)")
-        ("conn-broker-url", po::value<std::string>(), "connection.broker_url (default tcp://localhost:1883)")
-        ("conn-keep-alive", po::value<std::string>(), "connection.keep_alive (default 20s)")
-        ("conn-disconnect-timeout", po::value<std::string>(), "connection.disconnect_timeout (default 250ms)")
-        ("conn-client-username", po::value<std::string>(), "connection.client_username")
-        ("conn-client-password", po::value<std::string>(), "connection.client_password")
-        ("conn-connect-timeout", po::value<std::string>(), "connection.connect_timeout (default 30s)")
-        ("conn-ack-timeout", po::value<std::string>(), "connection.acknowledge_timeout (default 15s)")
-        ("conn-sub-timeout", po::value<std::string>(), "connection.subscribe_timeout (default 15s)")
-        ("conn-unsub-timeout", po::value<std::string>(), "connection.unsubscribe_timeout (default 5s)")
-        ("conn-root-ca", po::value<std::string>(), "connection.transport.root_ca: PEM CA file (TLS URLs)")
-        ("conn-client-cert", po::value<std::string>(), "connection.transport.client_cert: PEM client certificate")
-        ("conn-client-key", po::value<std::string>(), "connection.transport.client_key: PEM unencrypted key")
-        ("grpc-serv-netp", po::value<std::string>(), "grpc_server.protocol: unix or tcp (default unix)")
-        ("grpc-serv-ap", po::value<std::string>(),
-         "grpc_server.address_path: Kanto-CM socket (default /run/container-management/container-management.sock)")
-        ("cm-home-dir", po::value<std::string>(), "manager.home_dir: Kanto-CM state (default /var/lib/container-management)")
-        ("cm-deflt-ctrs-stop-timeout", po::value<std::string>(), "manager.default_ctrs_stop_timeout (default 30s)")
-        ("log-level", po::value<std::string>(), "log.log_level: ERROR, WARN, INFO, DEBUG, TRACE (default INFO)");
+    po::options_description kanto(
+        "Kanto-CM settings (same keys in --cfg-file, same flags as container-management)");
+    kanto.add_options()("cfg-file", po::value<std::string>(),
+                        "Kanto-CM config.json (e.g. /etc/container-management/config.json)")(
+        "things-enable", po::value<bool>()->implicit_value(true),
+        "things.enable: run the twin (default true)")(
+        "things-home-dir", po::value<std::string>(),
+        "things.home_dir: persistence directory (default /var/lib/container-management)")(
+        "things-features", po::value<std::vector<std::string>>()->multitoken(),
+        "things.features: ContainerFactory,SoftwareUpdatable,Metrics (comma-separated or repeated)")(
+        "conn-broker-url", po::value<std::string>(), "connection.broker_url (default tcp://localhost:1883)")(
+        "conn-keep-alive", po::value<std::string>(), "connection.keep_alive (default 20s)")(
+        "conn-disconnect-timeout", po::value<std::string>(), "connection.disconnect_timeout (default 250ms)")(
+        "conn-client-username", po::value<std::string>(), "connection.client_username")(
+        "conn-client-password", po::value<std::string>(), "connection.client_password")(
+        "conn-connect-timeout", po::value<std::string>(), "connection.connect_timeout (default 30s)")(
+        "conn-ack-timeout", po::value<std::string>(), "connection.acknowledge_timeout (default 15s)")(
+        "conn-sub-timeout", po::value<std::string>(), "connection.subscribe_timeout (default 15s)")(
+        "conn-unsub-timeout", po::value<std::string>(), "connection.unsubscribe_timeout (default 5s)")(
+        "conn-root-ca", po::value<std::string>(), "connection.transport.root_ca: PEM CA file (TLS URLs)")(
+        "conn-client-cert", po::value<std::string>(),
+        "connection.transport.client_cert: PEM client certificate")(
+        "conn-client-key", po::value<std::string>(), "connection.transport.client_key: PEM unencrypted key")(
+        "grpc-serv-netp", po::value<std::string>(), "grpc_server.protocol: unix or tcp (default unix)")(
+        "grpc-serv-ap", po::value<std::string>(),
+        "grpc_server.address_path: Kanto-CM socket (default "
+        "/run/container-management/container-management.sock)")(
+        "cm-home-dir", po::value<std::string>(),
+        "manager.home_dir: Kanto-CM state (default /var/lib/container-management)")(
+        "cm-deflt-ctrs-stop-timeout", po::value<std::string>(),
+        "manager.default_ctrs_stop_timeout (default 30s)")(
+        "log-level", po::value<std::string>(),
+        "log.log_level: ERROR, WARN, INFO, DEBUG, TRACE (default INFO)");
     po::options_description ours("kanto-twin-bridge settings (section \"twin_bridge\" in --cfg-file)");
-    ours.add_options()
-        ("poll-interval", po::value<std::string>(), "twin_bridge.poll_interval: List period (default 1s)")
-        ("max-retry-interval", po::value<std::string>(), "twin_bridge.max_retry_interval: cap of the Kanto-CM retry back-off (default 30s)")
-        ("watch-state-files", po::value<bool>()->implicit_value(true), "twin_bridge.watch_state_files: react to <cm-home-dir>/containers at once (default true)")
-        ("mqtt-max-inflight", po::value<int>(), "twin_bridge.mqtt_max_inflight: QoS 1 messages awaiting PUBACK (default 100)")
-        ("queue-limit", po::value<std::size_t>(), "twin_bridge.queue_limit: outbound messages queued (default 100000)")
-        ("download-timeout", po::value<std::string>(), "twin_bridge.download_timeout: SoftwareUpdatable artifact download (default 60s)")
-        ("download-max-bytes", po::value<std::size_t>(), "twin_bridge.download_max_bytes: largest artifact (default 16777216)")
-        ("max-payload", po::value<std::size_t>(), "twin_bridge.max_payload: largest inbound command in bytes (default 262144)")
-        ("help,h", "show this help");
-    po::options_description all("kanto-twin-bridge: the digital twin of a Kanto-CM device's containers, over MQTT");
+    ours.add_options()("poll-interval", po::value<std::string>(),
+                       "twin_bridge.poll_interval: List period (default 1s)")(
+        "max-retry-interval", po::value<std::string>(),
+        "twin_bridge.max_retry_interval: cap of the Kanto-CM retry back-off (default 30s)")(
+        "watch-state-files", po::value<bool>()->implicit_value(true),
+        "twin_bridge.watch_state_files: react to <cm-home-dir>/containers at once (default true)")(
+        "mqtt-max-inflight", po::value<int>(),
+        "twin_bridge.mqtt_max_inflight: QoS 1 messages awaiting PUBACK (default 100)")(
+        "queue-limit", po::value<std::size_t>(),
+        "twin_bridge.queue_limit: outbound messages queued (default 100000)")(
+        "download-timeout", po::value<std::string>(),
+        "twin_bridge.download_timeout: SoftwareUpdatable artifact download (default 60s)")(
+        "download-max-bytes", po::value<std::size_t>(),
+        "twin_bridge.download_max_bytes: largest artifact (default 16777216)")(
+        "max-payload", po::value<std::size_t>(),
+        "twin_bridge.max_payload: largest inbound command in bytes (default 262144)")("help,h",
+                                                                                      "show this help");
+    po::options_description all(
+        "kanto-twin-bridge: the digital twin of a Kanto-CM device's containers, over MQTT");
     all.add(kanto).add(ours);
 
     po::variables_map vm;
@@ -251,7 +270,8 @@ config load_config(int argc, const char* const* argv) {
     };
     if (vm.count("things-enable") != 0) c.things_enable = vm["things-enable"].as<bool>();
     str("things-home-dir", c.things_home_dir);
-    if (vm.count("things-features") != 0) c.things_features = split_list(vm["things-features"].as<std::vector<std::string>>());
+    if (vm.count("things-features") != 0)
+        c.things_features = split_list(vm["things-features"].as<std::vector<std::string>>());
     str("conn-broker-url", c.broker_url);
     dur("conn-keep-alive", c.keep_alive);
     dur("conn-disconnect-timeout", c.disconnect_timeout);
@@ -272,7 +292,8 @@ config load_config(int argc, const char* const* argv) {
     dur("poll-interval", c.poll_interval);
     dur("max-retry-interval", c.max_retry_interval);
     dur("download-timeout", c.download_timeout);
-    if (vm.count("download-max-bytes") != 0) c.download_max_bytes = vm["download-max-bytes"].as<std::size_t>();
+    if (vm.count("download-max-bytes") != 0)
+        c.download_max_bytes = vm["download-max-bytes"].as<std::size_t>();
     if (vm.count("watch-state-files") != 0) c.watch_state_files = vm["watch-state-files"].as<bool>();
     if (vm.count("mqtt-max-inflight") != 0) {
         c.mqtt_max_inflight = vm["mqtt-max-inflight"].as<int>();

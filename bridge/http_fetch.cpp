@@ -2,19 +2,19 @@
 
 #include <openssl/evp.h>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fmt/format.h>
 
 namespace bridge {
 namespace asio = boost::asio;
@@ -44,7 +44,8 @@ bool parse_url(const std::string& url, url_parts& out) {
         const auto close = authority.find(']');
         if (close == std::string::npos) return false;
         out.host = authority.substr(1, close - 1);
-        out.port = close + 1 < authority.size() && authority[close + 1] == ':' ? authority.substr(close + 2) : "";
+        out.port =
+            close + 1 < authority.size() && authority[close + 1] == ':' ? authority.substr(close + 2) : "";
     } else {
         const auto colon = authority.rfind(':');
         out.host = authority.substr(0, colon);
@@ -65,8 +66,8 @@ std::string hex_digest(const std::string& data, const EVP_MD* md) {
 
 // One GET; on a redirect `location` is set instead of a body.
 template <class Stream>
-asio::awaitable<void> exchange(Stream& stream, const url_parts& u, std::size_t max_bytes, twin::http_result& r,
-                               std::string& location, beast::error_code& ec) {
+asio::awaitable<void> exchange(Stream& stream, const url_parts& u, std::size_t max_bytes,
+                               twin::http_result& r, std::string& location, beast::error_code& ec) {
     http::request<http::empty_body> req{http::verb::get, u.target, 11};
     req.set(http::field::host, u.host);
     req.set(http::field::user_agent, "kanto-twin-bridge");
@@ -97,73 +98,81 @@ http_fetch::http_fetch(asio::io_context& io, std::chrono::milliseconds timeout, 
     : io_(io), tls_(asio::ssl::context::tls_client), timeout_(timeout), max_bytes_(max_bytes) {
     tls_.set_default_verify_paths();
     tls_.set_verify_mode(asio::ssl::verify_peer);
-    tls_.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1);
+    tls_.set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                     asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
 }
 
 namespace {
 
 // A coroutine function, not a capturing lambda: its parameters live in the coroutine frame.
-asio::awaitable<twin::http_result> fetch(asio::io_context& io, asio::ssl::context& tls_context, std::string url,
-                                         std::chrono::milliseconds timeout, std::size_t max_bytes) {
-        twin::http_result r;
-        std::string current = url;
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (int redirects = 0; redirects <= 5; ++redirects) {
-            url_parts u;
-            if (!parse_url(current, u)) {
-                r.error = "cannot download " + current + ": not an http:// or https:// URL";
-                co_return r;
-            }
-            beast::error_code ec;
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            // Name resolution counts against the deadline too: race it with a timer.
-            tcp::resolver resolver(io);
-            asio::steady_timer resolve_deadline(io, std::max(left, std::chrono::milliseconds(1)));
-            tcp::resolver::results_type endpoints;
-            {
-                using namespace asio::experimental::awaitable_operators;
-                auto won = co_await (resolver.async_resolve(u.host, u.port, asio::as_tuple(asio::use_awaitable)) ||
-                                     resolve_deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
-                if (won.index() == 0) {
-                    std::tie(ec, endpoints) = std::get<0>(std::move(won));
-                } else {
-                    ec = beast::error::timeout;
-                }
-            }
-            std::string location;
-            beast::tcp_stream tcp_stream(io);
-            tcp_stream.expires_after(std::max(left, std::chrono::milliseconds(1)));  // one deadline for everything
-            if (!ec) co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-            if (!ec && u.tls) {
-                beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), tls_context);
-                SSL_set_tlsext_host_name(tls.native_handle(), u.host.c_str());
-                tls.set_verify_callback(asio::ssl::host_name_verification(u.host));
-                co_await tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
-                if (!ec) co_await exchange(tls, u, max_bytes, r, location, ec);
-            } else if (!ec) {
-                co_await exchange(tcp_stream, u, max_bytes, r, location, ec);
-            }
-            if (ec == beast::error::timeout) {
-                r.error = fmt::format("downloading {} timed out after {} ms", url, timeout.count());
-                co_return r;
-            }
-            if (ec == http::error::body_limit) {
-                r.error = fmt::format("downloading {} failed: the artifact is larger than {} bytes", url, max_bytes);
-                co_return r;
-            }
-            if (ec) {
-                r.error = "downloading " + url + " failed: " + ec.message();
-                co_return r;
-            }
-            if (location.empty()) {
-                if (!r.ok) r.error = "downloading " + url + " failed: " + r.error;
-                co_return r;
-            }
-            current = location.rfind("/", 0) == 0 ? (u.tls ? "https://" : "http://") + u.host + ":" + u.port + location : location;
+asio::awaitable<twin::http_result> fetch(asio::io_context& io, asio::ssl::context& tls_context,
+                                         std::string url, std::chrono::milliseconds timeout,
+                                         std::size_t max_bytes) {
+    twin::http_result r;
+    std::string current = url;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (int redirects = 0; redirects <= 5; ++redirects) {
+        url_parts u;
+        if (!parse_url(current, u)) {
+            r.error = "cannot download " + current + ": not an http:// or https:// URL";
+            co_return r;
         }
-        r.error = "downloading " + url + " failed: too many redirects";
-        co_return r;
+        beast::error_code ec;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                          std::chrono::steady_clock::now());
+        // Name resolution counts against the deadline too: race it with a timer.
+        tcp::resolver resolver(io);
+        asio::steady_timer resolve_deadline(io, std::max(left, std::chrono::milliseconds(1)));
+        tcp::resolver::results_type endpoints;
+        {
+            using namespace asio::experimental::awaitable_operators;
+            auto won =
+                co_await (resolver.async_resolve(u.host, u.port, asio::as_tuple(asio::use_awaitable)) ||
+                          resolve_deadline.async_wait(asio::as_tuple(asio::use_awaitable)));
+            if (won.index() == 0) {
+                std::tie(ec, endpoints) = std::get<0>(std::move(won));
+            } else {
+                ec = beast::error::timeout;
+            }
+        }
+        std::string location;
+        beast::tcp_stream tcp_stream(io);
+        tcp_stream.expires_after(
+            std::max(left, std::chrono::milliseconds(1)));  // one deadline for everything
+        if (!ec) co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && u.tls) {
+            beast::ssl_stream<beast::tcp_stream> tls(std::move(tcp_stream), tls_context);
+            SSL_set_tlsext_host_name(tls.native_handle(), u.host.c_str());
+            tls.set_verify_callback(asio::ssl::host_name_verification(u.host));
+            co_await tls.async_handshake(asio::ssl::stream_base::client,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+            if (!ec) co_await exchange(tls, u, max_bytes, r, location, ec);
+        } else if (!ec) {
+            co_await exchange(tcp_stream, u, max_bytes, r, location, ec);
+        }
+        if (ec == beast::error::timeout) {
+            r.error = fmt::format("downloading {} timed out after {} ms", url, timeout.count());
+            co_return r;
+        }
+        if (ec == http::error::body_limit) {
+            r.error =
+                fmt::format("downloading {} failed: the artifact is larger than {} bytes", url, max_bytes);
+            co_return r;
+        }
+        if (ec) {
+            r.error = "downloading " + url + " failed: " + ec.message();
+            co_return r;
+        }
+        if (location.empty()) {
+            if (!r.ok) r.error = "downloading " + url + " failed: " + r.error;
+            co_return r;
+        }
+        current = location.rfind("/", 0) == 0
+                      ? (u.tls ? "https://" : "http://") + u.host + ":" + u.port + location
+                      : location;
+    }
+    r.error = "downloading " + url + " failed: too many redirects";
+    co_return r;
 }
 
 }  // namespace

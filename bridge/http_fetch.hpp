@@ -20,7 +20,7 @@
 namespace bridge {
 
 class http_fetch {
-public:
+  public:
     http_fetch(boost::asio::io_context& io, std::chrono::milliseconds timeout, std::size_t max_bytes);
 
     void get(const std::string& url, std::function<void(twin::http_result)> done);
@@ -28,7 +28,7 @@ public:
     void stop();
     std::size_t in_flight() const { return live_.size(); }
 
-private:
+  private:
     boost::asio::io_context& io_;
     boost::asio::ssl::context tls_;
     std::chrono::milliseconds timeout_;

@@ -15,12 +15,15 @@ kanto_client::kanto_client(asio::io_context& io, const config& cfg) : io_(io) {
     // Reconnect promptly when Kanto-CM comes back (gRPC's default back-off grows to 120 s).
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(std::min<long long>(cfg.max_retry_interval.count(), 5000)));
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                static_cast<int>(std::min<long long>(cfg.max_retry_interval.count(), 5000)));
     channel_ = grpc::CreateCustomChannel(target(cfg), grpc::InsecureChannelCredentials(), args);
     stub_ = kcm::svc::Containers::NewStub(channel_);
 }
 
-kanto_client::~kanto_client() { stop(); }
+kanto_client::~kanto_client() {
+    stop();
+}
 
 void kanto_client::stop() {
     std::unique_lock lock(calls_->mutex);
@@ -77,7 +80,8 @@ void unary(asio::io_context& io, const std::shared_ptr<kanto_client::tracker>& c
     });
 }
 
-#define KTB_CALL(method) [async](auto* c, auto* q, auto* r, auto cb) { async->method(c, q, r, std::move(cb)); }
+#define KTB_CALL(method) \
+    [async](auto* c, auto* q, auto* r, auto cb) { async->method(c, q, r, std::move(cb)); }
 
 }  // namespace
 
@@ -118,9 +122,11 @@ void kanto_client::call(const kanto::request& request, std::function<void(kanto:
         kanto::result r;
         r.ok = st.ok();
         // Kanto-CM's domain errors are UNKNOWN with its text; transport errors get their code too.
-        if (!st.ok()) r.error = st.error_code() == grpc::StatusCode::UNKNOWN ? st.error_message() : describe(st);
+        if (!st.ok())
+            r.error = st.error_code() == grpc::StatusCode::UNKNOWN ? st.error_message() : describe(st);
         using R = std::decay_t<decltype(resp)>;
-        if constexpr (std::is_same_v<R, kcm::svc::CreateContainerResponse> || std::is_same_v<R, kcm::svc::GetContainerResponse>) {
+        if constexpr (std::is_same_v<R, kcm::svc::CreateContainerResponse> ||
+                      std::is_same_v<R, kcm::svc::GetContainerResponse>) {
             if (st.ok() && resp.has_container()) r.container = resp.container();
         }
         done(std::move(r));
@@ -129,9 +135,11 @@ void kanto_client::call(const kanto::request& request, std::function<void(kanto:
         [&](const auto& req) {
             using R = std::decay_t<decltype(req)>;
             if constexpr (std::is_same_v<R, kcm::svc::CreateContainerRequest>) {
-                unary<R, kcm::svc::CreateContainerResponse>(io_, calls_, KTB_CALL(Create), req, std::move(ctx), std::move(to_result));
+                unary<R, kcm::svc::CreateContainerResponse>(io_, calls_, KTB_CALL(Create), req,
+                                                            std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::GetContainerRequest>) {
-                unary<R, kcm::svc::GetContainerResponse>(io_, calls_, KTB_CALL(Get), req, std::move(ctx), std::move(to_result));
+                unary<R, kcm::svc::GetContainerResponse>(io_, calls_, KTB_CALL(Get), req, std::move(ctx),
+                                                         std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::StartContainerRequest>) {
                 unary<R, empty>(io_, calls_, KTB_CALL(Start), req, std::move(ctx), std::move(to_result));
             } else if constexpr (std::is_same_v<R, kcm::svc::StopContainerRequest>) {
@@ -154,10 +162,11 @@ void kanto_client::call(const kanto::request& request, std::function<void(kanto:
 #undef KTB_CALL
 
 std::string describe(const grpc::Status& st) {
-    static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                  "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                  "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                  "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+    static const char* names[] = {
+        "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+        "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+        "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+        "DATA_LOSS", "UNAUTHENTICATED"};
     const auto code = static_cast<std::size_t>(st.error_code());
     return std::string(code < std::size(names) ? names[code] : "?") + ": " + st.error_message();
 }

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <grpcpp/grpcpp.h>
+#include <boost/asio/io_context.hpp>
 
 #include "calls.hpp"
 #include "config.hpp"
@@ -23,7 +23,7 @@
 namespace bridge {
 
 class kanto_client {
-public:
+  public:
     kanto_client(boost::asio::io_context& io, const config& cfg);
     ~kanto_client();
     kanto_client(const kanto_client&) = delete;
@@ -34,7 +34,8 @@ public:
 
     void list(std::function<void(const grpc::Status&, std::vector<kcm::types::Container>)> done);
     // An unknown id is OK with nullopt, as Kanto-CM answers it.
-    void get(const std::string& id, std::function<void(const grpc::Status&, std::optional<kcm::types::Container>)> done);
+    void get(const std::string& id,
+             std::function<void(const grpc::Status&, std::optional<kcm::types::Container>)> done);
     // An operation (Create, Start, Stop, ...). Errors carry Kanto-CM's text.
     void call(const kanto::request& request, std::function<void(kanto::result)> done);
 
@@ -50,7 +51,7 @@ public:
         bool stopped = false;
     };
 
-private:
+  private:
     std::unique_ptr<grpc::ClientContext> context(std::chrono::seconds deadline) const;
 
     boost::asio::io_context& io_;

@@ -12,9 +12,9 @@
 #include <map>
 #include <random>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
-#include <fmt/format.h>
 
 #include "blocking_mqtt_client.hpp"
 #include "ditto_thing.hpp"
@@ -59,7 +59,8 @@ std::string random_id() {
 
 std::chrono::milliseconds duration_arg(const std::string& text, const char* what) {
     auto d = kanto::parse_go_duration(text);
-    if (!d || d->count() < 0) throw std::runtime_error(std::string(what) + ": invalid duration \"" + text + "\" (e.g. 3s, 500ms)");
+    if (!d || d->count() < 0)
+        throw std::runtime_error(std::string(what) + ": invalid duration \"" + text + "\" (e.g. 3s, 500ms)");
     return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
@@ -80,7 +81,8 @@ struct colors {
 };
 
 // "<feature> <property path>: old -> new" for every leaf that changed.
-void print_changes(const std::string& thing, const json::value& before, const json::value& after, const colors& c) {
+void print_changes(const std::string& thing, const json::value& before, const json::value& after,
+                   const colors& c) {
     std::map<std::string, json::value> a, b;
     leaves(before, "", a);
     leaves(after, "", b);
@@ -97,11 +99,13 @@ void print_changes(const std::string& thing, const json::value& before, const js
     for (const auto& [k, v] : b) {
         auto it = a.find(k);
         if (it != a.end() && it->second == v) continue;
-        std::cout << describe(k) << ": " << c.old_value(it == a.end() ? "-" : json::serialize(it->second)) << " -> "
-                  << c.new_value(json::serialize(v)) << "\n";
+        std::cout << describe(k) << ": " << c.old_value(it == a.end() ? "-" : json::serialize(it->second))
+                  << " -> " << c.new_value(json::serialize(v)) << "\n";
     }
     for (const auto& [k, v] : a) {
-        if (b.count(k) == 0) std::cout << describe(k) << ": " << c.old_value(json::serialize(v)) << " -> " << c.new_value("-") << "\n";
+        if (b.count(k) == 0)
+            std::cout << describe(k) << ": " << c.old_value(json::serialize(v)) << " -> " << c.new_value("-")
+                      << "\n";
     }
     std::cout.flush();
 }
@@ -109,7 +113,8 @@ void print_changes(const std::string& thing, const json::value& before, const js
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string broker = "tcp://localhost:1883", thing, device_id, tenant_id, policy_id, wait = "3s", timeout = "30s";
+    std::string broker = "tcp://localhost:1883", thing, device_id, tenant_id, policy_id, wait = "3s",
+                timeout = "30s";
     std::string command, feature, operation, value;
     bool no_color = false;
     po::options_description desc(
@@ -121,20 +126,18 @@ int main(int argc, char** argv) {
         "--device-id/--tenant-id they first send that identity on edge/thing/response (with a fresh\n"
         "policyId unless --policy-id is given), which makes the bridge publish every feature again.\n"
         "call sends a live message and exits 0 only when the answer's status is 2xx.\n\noptions");
-    desc.add_options()
-        ("help,h", "show this help")
-        ("broker", po::value(&broker), "MQTT broker URL (default tcp://localhost:1883)")
-        ("thing", po::value(&thing), "thing id, e.g. org.acme:gw-1:dev-7:edge:containers")
-        ("device-id", po::value(&device_id), "deviceId for the identity (the thing is <deviceId>:edge:containers)")
-        ("tenant-id", po::value(&tenant_id), "tenantId for the identity")
-        ("policy-id", po::value(&policy_id), "policyId for the identity")
-        ("wait", po::value(&wait), "show: how long to collect messages (default 3s)")
-        ("timeout", po::value(&timeout), "call: how long to wait for the answer (default 30s)")
-        ("no-color", po::bool_switch(&no_color), "watch: plain text even on a terminal")
-        ("command", po::value(&command))
-        ("feature", po::value(&feature))
-        ("operation", po::value(&operation))
-        ("value", po::value(&value));
+    desc.add_options()("help,h", "show this help")("broker", po::value(&broker),
+                                                   "MQTT broker URL (default tcp://localhost:1883)")(
+        "thing", po::value(&thing), "thing id, e.g. org.acme:gw-1:dev-7:edge:containers")(
+        "device-id", po::value(&device_id),
+        "deviceId for the identity (the thing is <deviceId>:edge:containers)")(
+        "tenant-id", po::value(&tenant_id), "tenantId for the identity")("policy-id", po::value(&policy_id),
+                                                                         "policyId for the identity")(
+        "wait", po::value(&wait), "show: how long to collect messages (default 3s)")(
+        "timeout", po::value(&timeout), "call: how long to wait for the answer (default 30s)")(
+        "no-color", po::bool_switch(&no_color), "watch: plain text even on a terminal")(
+        "command", po::value(&command))("feature", po::value(&feature))("operation", po::value(&operation))(
+        "value", po::value(&value));
     po::positional_options_description pos;
     pos.add("command", 1).add("feature", 1).add("operation", 1).add("value", 1);
     po::variables_map vm;
@@ -178,9 +181,10 @@ int main(int argc, char** argv) {
             const auto correlation = "kanto-twin-" + random_id();
             client.subscribe("command//" + thing + "/res/" + req_id + "/#", 1);
             const auto ns_name = twin::parse_namespaced_id(thing);
-            json::object env{{"topic", ns_name.topic_prefix() + "/things/live/messages/" + operation},
-                             {"headers", json::object{{"correlation-id", correlation}, {"response-required", true}}},
-                             {"path", "/features/" + feature + "/inbox/messages/" + operation}};
+            json::object env{
+                {"topic", ns_name.topic_prefix() + "/things/live/messages/" + operation},
+                {"headers", json::object{{"correlation-id", correlation}, {"response-required", true}}},
+                {"path", "/features/" + feature + "/inbox/messages/" + operation}};
             if (!value.empty()) {
                 env["headers"].as_object()["content-type"] = "application/json";
                 env["value"] = parsed_value;
@@ -192,7 +196,8 @@ int main(int argc, char** argv) {
                 if (!m) continue;
                 const auto tail = m->topic.substr(m->topic.rfind('/') + 1);
                 int status = 0;
-                if (std::from_chars(tail.data(), tail.data() + tail.size(), status).ec != std::errc{}) continue;
+                if (std::from_chars(tail.data(), tail.data() + tail.size(), status).ec != std::errc{})
+                    continue;
                 boost::system::error_code ec;
                 const auto answer = json::parse(m->payload, ec);
                 std::cout << status << "\n";
@@ -202,13 +207,15 @@ int main(int argc, char** argv) {
                 }
                 return status >= 200 && status < 300 ? 0 : 1;
             }
-            std::cerr << "kanto-twin: no answer within " << timeout << " (is the bridge connected and registered?)\n";
+            std::cerr << "kanto-twin: no answer within " << timeout
+                      << " (is the bridge connected and registered?)\n";
             return 3;
         }
 
         client.subscribe("e/#", 1);
         if (!device_id.empty()) {
-            json::object identity{{"deviceId", device_id}, {"tenantId", tenant_id},
+            json::object identity{{"deviceId", device_id},
+                                  {"tenantId", tenant_id},
                                   {"policyId", policy_id.empty() ? "kanto-twin-" + random_id() : policy_id}};
             client.publish("edge/thing/response", json::serialize(identity), 0);
         }
@@ -221,7 +228,8 @@ int main(int argc, char** argv) {
             if (!m) continue;
             boost::system::error_code ec;
             const auto env = json::parse(m->payload, ec);
-            if (ec || !env.is_object() || !env.as_object().contains("topic") || !env.at("topic").is_string()) continue;
+            if (ec || !env.is_object() || !env.as_object().contains("topic") || !env.at("topic").is_string())
+                continue;
             const auto id = twin::thing_of_topic(env.at("topic").as_string());
             if (!id || (!thing.empty() && *id != thing)) continue;
             auto it = things.try_emplace(*id, *id).first;

@@ -10,8 +10,8 @@
 #include <future>
 #include <random>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 namespace bridge {
 namespace asio = boost::asio;
@@ -66,8 +66,13 @@ std::string random_client_id() {
 }  // namespace
 
 mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
-    : io_(io), cfg_(cfg), handlers_(std::move(h)), url_(paho_url(cfg.broker_url)),
-      broker_port_(port_of(cfg.broker_url, cfg.tls())), retry_timer_(io), resubscribe_timer_(io) {
+    : io_(io),
+      cfg_(cfg),
+      handlers_(std::move(h)),
+      url_(paho_url(cfg.broker_url)),
+      broker_port_(port_of(cfg.broker_url, cfg.tls())),
+      retry_timer_(io),
+      resubscribe_timer_(io) {
     MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
     create.sendWhileDisconnected = 0;
     const int rc = MQTTAsync_createWithOptions(&client_, url_.c_str(), random_client_id().c_str(),
@@ -85,8 +90,10 @@ mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
         },
         [](void* ctx, char* topic, int topic_len, MQTTAsync_message* m) -> int {
             auto* self = static_cast<mqtt_link*>(ctx);
-            std::string t = topic_len > 0 ? std::string(topic, static_cast<std::size_t>(topic_len)) : std::string(topic);
-            std::string payload(static_cast<const char*>(m->payload), static_cast<std::size_t>(m->payloadlen));
+            std::string t =
+                topic_len > 0 ? std::string(topic, static_cast<std::size_t>(topic_len)) : std::string(topic);
+            std::string payload(static_cast<const char*>(m->payload),
+                                static_cast<std::size_t>(m->payloadlen));
             MQTTAsync_freeMessage(&m);
             MQTTAsync_free(topic);
             asio::post(self->io_, [self, t = std::move(t), payload = std::move(payload)]() mutable {
@@ -105,16 +112,20 @@ mqtt_link::~mqtt_link() {
     if (client_ != nullptr) MQTTAsync_destroy(&client_);
 }
 
-void mqtt_link::start() { connect(); }
+void mqtt_link::start() {
+    connect();
+}
 
 void mqtt_link::connect() {
     if (stopping_) return;
     MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
     MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
-    opts.keepAliveInterval = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg_.keep_alive).count());
+    opts.keepAliveInterval =
+        static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg_.keep_alive).count());
     opts.cleansession = 1;
     opts.maxInflight = cfg_.mqtt_max_inflight;
-    opts.connectTimeout = std::max(1, static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg_.connect_timeout).count()));
+    opts.connectTimeout = std::max(
+        1, static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg_.connect_timeout).count()));
     opts.automaticReconnect = 1;
     opts.minRetryInterval = 1;
     opts.maxRetryInterval = 5;  // Kanto reconnects every few seconds too
@@ -138,7 +149,8 @@ void mqtt_link::connect() {
     opts.onFailure = [](void* ctx, MQTTAsync_failureData* d) {
         auto* self = static_cast<mqtt_link*>(ctx);
         std::string why = d != nullptr && d->message != nullptr ? d->message
-                          : d != nullptr ? MQTTAsync_strerror(d->code) : "connect failed";
+                          : d != nullptr                        ? MQTTAsync_strerror(d->code)
+                                                                : "connect failed";
         asio::post(self->io_, [self, why] { self->on_connect_failed(why); });
     };
     const int rc = MQTTAsync_connect(client_, &opts);
@@ -177,7 +189,9 @@ void mqtt_link::on_connection_lost(const std::string& cause) {
     ++generation_;
     connected_ = false;
     in_flight_ = 0;
-    if (!queue_.empty()) spdlog::info("dropping {} queued message(s): the twin is published again after reconnecting", queue_.size());
+    if (!queue_.empty())
+        spdlog::info("dropping {} queued message(s): the twin is published again after reconnecting",
+                     queue_.size());
     queue_.clear();
     spdlog::warn("lost the MQTT connection to {}: {}; reconnecting", cfg_.broker_url, cause);
     if (handlers_.disconnected) handlers_.disconnected(cause);
@@ -186,7 +200,9 @@ void mqtt_link::on_connection_lost(const std::string& cause) {
 void mqtt_link::publish(std::string topic, std::string payload, int qos) {
     if (!connected_ || stopping_) return;  // everything is re-published after the next identity
     if (queue_.size() >= cfg_.queue_limit) {
-        if (!overflowed_) spdlog::error("outbound queue full ({} messages): dropping messages until it drains", queue_.size());
+        if (!overflowed_)
+            spdlog::error("outbound queue full ({} messages): dropping messages until it drains",
+                          queue_.size());
         overflowed_ = true;
         ++dropped_;
         return;
@@ -207,16 +223,19 @@ void mqtt_link::pump() {
         opts.context = new send_context{this, generation_};
         opts.onSuccess = [](void* ctx, MQTTAsync_successData*) {
             auto* sc = static_cast<send_context*>(ctx);
-            asio::post(sc->self->io_, [self = sc->self, gen = sc->generation] { self->on_sent(gen, true, 0); });
+            asio::post(sc->self->io_,
+                       [self = sc->self, gen = sc->generation] { self->on_sent(gen, true, 0); });
             delete sc;
         };
         opts.onFailure = [](void* ctx, MQTTAsync_failureData* d) {
             auto* sc = static_cast<send_context*>(ctx);
             const int code = d != nullptr ? d->code : -1;
-            asio::post(sc->self->io_, [self = sc->self, gen = sc->generation, code] { self->on_sent(gen, false, code); });
+            asio::post(sc->self->io_,
+                       [self = sc->self, gen = sc->generation, code] { self->on_sent(gen, false, code); });
             delete sc;
         };
-        const int rc = MQTTAsync_sendMessage(client_, m.topic.c_str(), &msg, &opts);  // Paho copies topic and payload
+        const int rc =
+            MQTTAsync_sendMessage(client_, m.topic.c_str(), &msg, &opts);  // Paho copies topic and payload
         if (rc != MQTTASYNC_SUCCESS) {
             delete static_cast<send_context*>(opts.context);
             spdlog::warn("publish to {} refused by Paho: {}", m.topic, MQTTAsync_strerror(rc));
@@ -228,7 +247,8 @@ void mqtt_link::pump() {
         queue_.pop_front();
     }
     if (overflowed_ && queue_.empty() && in_flight_ == 0) {
-        spdlog::warn("outbound queue drained after dropping {} message(s): publishing the twin again", dropped_);
+        spdlog::warn("outbound queue drained after dropping {} message(s): publishing the twin again",
+                     dropped_);
         overflowed_ = false;
         dropped_ = 0;
         if (handlers_.resync_needed) handlers_.resync_needed();
@@ -257,7 +277,7 @@ void mqtt_link::send_subscribe(const std::string& filter, int qos) {
     opts.onSuccess = [](void* ctx, MQTTAsync_successData*) { delete static_cast<subscribe_context*>(ctx); };
     opts.onFailure = [](void* ctx, MQTTAsync_failureData* d) {
         auto* sc = static_cast<subscribe_context*>(ctx);
-        std::string why = d == nullptr ? "unknown"
+        std::string why = d == nullptr                    ? "unknown"
                           : d->code == MQTT_BAD_SUBSCRIBE ? "refused by the broker"
                                                           : MQTTAsync_strerror(d->code);
         asio::post(sc->self->io_, [self = sc->self, gen = sc->generation, filter = sc->filter, why] {
@@ -271,9 +291,11 @@ void mqtt_link::send_subscribe(const std::string& filter, int qos) {
     }
 }
 
-void mqtt_link::on_subscribe_failed(std::uint64_t generation, const std::string& filter, const std::string& reason) {
+void mqtt_link::on_subscribe_failed(std::uint64_t generation, const std::string& filter,
+                                    const std::string& reason) {
     if (generation != generation_ || stopping_ || wanted_.count(filter) == 0) return;
-    spdlog::error("MQTT subscription to {} failed: {}; retrying in {} ms", filter, reason, resubscribe_delay_.count());
+    spdlog::error("MQTT subscription to {} failed: {}; retrying in {} ms", filter, reason,
+                  resubscribe_delay_.count());
     if (handlers_.subscribe_failed) handlers_.subscribe_failed(filter, reason);
     if (!failed_.insert(filter).second || failed_.size() > 1) return;  // the timer is already armed
     resubscribe_timer_.expires_after(resubscribe_delay_);
@@ -329,7 +351,8 @@ void mqtt_link::disable_nagle() {
     // Paho C does not set TCP_NODELAY and exposes no socket: find our connection to the broker.
     // Without it small QoS 1 publishes can wait for delayed ACKs (shared/conformance/README.md).
     std::error_code ec;
-    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+         it.increment(ec)) {
         const auto name = it->path().filename().string();
         int fd = -1;
         if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;

@@ -22,7 +22,7 @@
 namespace bridge {
 
 class mqtt_link {
-public:
+  public:
     struct handlers {
         std::function<void()> connected;
         std::function<void(const std::string& cause)> disconnected;
@@ -49,7 +49,7 @@ public:
     std::size_t queued() const { return queue_.size(); }
     int in_flight() const { return in_flight_; }
 
-private:
+  private:
     struct outbound {
         std::string topic;
         std::string payload;
@@ -84,8 +84,8 @@ private:
     int in_flight_ = 0;
     bool overflowed_ = false;
     std::size_t dropped_ = 0;
-    std::map<std::string, int> wanted_;        // subscriptions of this connection: filter -> QoS
-    std::set<std::string> failed_;             // refused ones, retried by resubscribe_timer_
+    std::map<std::string, int> wanted_;  // subscriptions of this connection: filter -> QoS
+    std::set<std::string> failed_;       // refused ones, retried by resubscribe_timer_
     boost::asio::steady_timer resubscribe_timer_;
     std::chrono::milliseconds resubscribe_delay_{1000};
 };

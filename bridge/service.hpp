@@ -8,7 +8,7 @@
 namespace bridge {
 
 class service {
-public:
+  public:
     virtual ~service() = default;
 
     virtual const char* name() const = 0;

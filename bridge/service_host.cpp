@@ -13,25 +13,28 @@ service_host::service_host(asio::io_context& io, const config& cfg)
       kanto_(io, cfg),
       http_(io, cfg.download_timeout, cfg.download_max_bytes),
       mqtt_(io, cfg,
-            mqtt_link::handlers{
-                [this] { each([](service& s) { s.on_connected(); }); },
-                [this](const std::string&) { each([](service& s) { s.on_disconnected(); }); },
-                [this](std::string topic, std::string payload) {
-                    if (auto* s = owner_of(topic)) {
-                        s->on_message(std::move(topic), std::move(payload));
-                    } else {
-                        spdlog::debug("no service owns a message on {}", topic);
-                    }
-                },
-                [this] { each([](service& s) { s.on_resync_needed(); }); },
-                [this](const std::string& filter, const std::string& reason) {
-                    if (auto* s = owner_of(filter)) s->on_subscribe_failed(filter, reason);
-                }}),
+            mqtt_link::handlers{[this] { each([](service& s) { s.on_connected(); }); },
+                                [this](const std::string&) { each([](service& s) { s.on_disconnected(); }); },
+                                [this](std::string topic, std::string payload) {
+                                    if (auto* s = owner_of(topic)) {
+                                        s->on_message(std::move(topic), std::move(payload));
+                                    } else {
+                                        spdlog::debug("no service owns a message on {}", topic);
+                                    }
+                                },
+                                [this] { each([](service& s) { s.on_resync_needed(); }); },
+                                [this](const std::string& filter, const std::string& reason) {
+                                    if (auto* s = owner_of(filter)) s->on_subscribe_failed(filter, reason);
+                                }}),
       adapters_{io, cfg, mqtt_, kanto_, http_, cgroups_} {}
 
-service_host::~service_host() { stop(); }
+service_host::~service_host() {
+    stop();
+}
 
-void service_host::add(std::unique_ptr<service> s) { services_.push_back(std::move(s)); }
+void service_host::add(std::unique_ptr<service> s) {
+    services_.push_back(std::move(s));
+}
 
 service* service_host::owner_of(const std::string& topic) const {
     for (const auto& s : services_) {

@@ -20,7 +20,7 @@
 namespace bridge {
 
 class service_host {
-public:
+  public:
     service_host(boost::asio::io_context& io, const config& cfg);
     ~service_host();
     service_host(const service_host&) = delete;
@@ -33,7 +33,7 @@ public:
     void start();
     void stop();
 
-private:
+  private:
     service* owner_of(const std::string& topic) const;
     template <class F>
     void each(F&& f) {

@@ -6,18 +6,25 @@
 #include <cerrno>
 #include <cstring>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 namespace bridge {
 
 state_watch::state_watch(boost::asio::io_context& io, std::filesystem::path containers_dir,
                          std::function<void(const std::string&)> changed, std::function<void()> overflow,
                          std::chrono::milliseconds retry)
-    : io_(io), dir_(std::move(containers_dir)), changed_(std::move(changed)), overflow_(std::move(overflow)),
-      fd_(io), retry_(io), retry_interval_(retry) {}
+    : io_(io),
+      dir_(std::move(containers_dir)),
+      changed_(std::move(changed)),
+      overflow_(std::move(overflow)),
+      fd_(io),
+      retry_(io),
+      retry_interval_(retry) {}
 
-state_watch::~state_watch() { stop(); }
+state_watch::~state_watch() {
+    stop();
+}
 
 void state_watch::start() {
     if (try_watch()) return;
@@ -41,7 +48,8 @@ bool state_watch::try_watch() {
         return true;  // do not retry
     }
     fd_.assign(fd);
-    root_wd_ = ::inotify_add_watch(fd, dir_.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE_SELF | IN_ONLYDIR);
+    root_wd_ = ::inotify_add_watch(
+        fd, dir_.c_str(), IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE_SELF | IN_ONLYDIR);
     if (root_wd_ < 0) {
         spdlog::warn("cannot watch {}: {}; polling only", dir_.string(), std::strerror(errno));
         fd_.close();
@@ -59,23 +67,25 @@ bool state_watch::try_watch() {
 
 void state_watch::watch_container(const std::string& id) {
     const auto path = dir_ / id;
-    const int wd = ::inotify_add_watch(fd_.native_handle(), path.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR);
+    const int wd = ::inotify_add_watch(fd_.native_handle(), path.c_str(),
+                                       IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR);
     if (wd >= 0) ids_[wd] = id;
 }
 
 void state_watch::read_events() {
     if (reading_) return;  // one outstanding read per descriptor
     reading_ = true;
-    fd_.async_read_some(boost::asio::buffer(buffer_), [this](const boost::system::error_code& ec, std::size_t n) {
-        reading_ = false;
-        if (ec || stopped_) return;
-        for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
-            const auto* ev = reinterpret_cast<const inotify_event*>(buffer_.data() + off);
-            if (!handle(*ev)) return;  // the descriptor was closed: a restart is posted
-            off += sizeof(inotify_event) + ev->len;
-        }
-        if (!stopped_ && fd_.is_open()) read_events();
-    });
+    fd_.async_read_some(boost::asio::buffer(buffer_),
+                        [this](const boost::system::error_code& ec, std::size_t n) {
+                            reading_ = false;
+                            if (ec || stopped_) return;
+                            for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
+                                const auto* ev = reinterpret_cast<const inotify_event*>(buffer_.data() + off);
+                                if (!handle(*ev)) return;  // the descriptor was closed: a restart is posted
+                                off += sizeof(inotify_event) + ev->len;
+                            }
+                            if (!stopped_ && fd_.is_open()) read_events();
+                        });
 }
 
 bool state_watch::handle(const inotify_event& ev) {

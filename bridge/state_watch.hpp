@@ -20,7 +20,7 @@
 namespace bridge {
 
 class state_watch {
-public:
+  public:
     state_watch(boost::asio::io_context& io, std::filesystem::path containers_dir,
                 std::function<void(const std::string& id)> changed, std::function<void()> overflow,
                 std::chrono::milliseconds retry = std::chrono::seconds(10));
@@ -29,7 +29,7 @@ public:
     void start();
     void stop();
 
-private:
+  private:
     bool try_watch();
     void watch_container(const std::string& id);
     void read_events();

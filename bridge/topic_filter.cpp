@@ -3,7 +3,8 @@
 namespace bridge {
 
 bool topic_matches(std::string_view filter, std::string_view topic) {
-    if (!topic.empty() && topic.front() == '$' && !filter.empty() && (filter.front() == '+' || filter.front() == '#')) {
+    if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
+        (filter.front() == '+' || filter.front() == '#')) {
         return false;
     }
     for (;;) {

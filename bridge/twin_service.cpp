@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "file_store.hpp"
 
@@ -102,7 +102,8 @@ void twin_service::execute_one(twin::action& action) {
                 });
             },
             [this](twin::get_container& g) {
-                a_.kanto.get(g.id, [this, id = g.id](const grpc::Status& st, std::optional<kcm::types::Container> c) {
+                a_.kanto.get(g.id, [this, id = g.id](const grpc::Status& st,
+                                                     std::optional<kcm::types::Container> c) {
                     if (stopped_) return;
                     execute(st.ok() ? core_.on_container_read(id, c) : core_.on_kanto_failed(describe(st)));
                 });
@@ -114,10 +115,13 @@ void twin_service::execute_one(twin::action& action) {
             },
             [this](twin::read_file& r) {
                 auto result = read_file_with_legacy(r.path, r.legacy_path);
-                feed([this, path = r.path, result] { return core_.on_file_read(path, result.content, result.error); });
+                feed([this, path = r.path, result] {
+                    return core_.on_file_read(path, result.content, result.error);
+                });
             },
             [](twin::write_file& w) {
-                if (auto err = write_file_atomically(w.path, w.content); !err.empty()) spdlog::error("{}", err);
+                if (auto err = write_file_atomically(w.path, w.content); !err.empty())
+                    spdlog::error("{}", err);
             },
             [this](twin::schedule_poll& s) {
                 poll_timer_.expires_after(s.after);
@@ -128,7 +132,8 @@ void twin_service::execute_one(twin::action& action) {
             [this](twin::read_metrics& r) {
                 std::vector<twin::metrics_sample> samples;
                 samples.reserve(r.targets.size());
-                for (const auto& t : r.targets) samples.push_back(a_.cgroups.read(t.container_id, static_cast<long>(t.pid)));
+                for (const auto& t : r.targets)
+                    samples.push_back(a_.cgroups.read(t.container_id, static_cast<long>(t.pid)));
                 const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count();
@@ -151,10 +156,18 @@ void twin_service::execute_one(twin::action& action) {
             },
             [](twin::log& l) {
                 switch (l.level) {
-                    case twin::log_level::debug: spdlog::debug("{}", l.text); break;
-                    case twin::log_level::info: spdlog::info("{}", l.text); break;
-                    case twin::log_level::warn: spdlog::warn("{}", l.text); break;
-                    case twin::log_level::error: spdlog::error("{}", l.text); break;
+                    case twin::log_level::debug:
+                        spdlog::debug("{}", l.text);
+                        break;
+                    case twin::log_level::info:
+                        spdlog::info("{}", l.text);
+                        break;
+                    case twin::log_level::warn:
+                        spdlog::warn("{}", l.text);
+                        break;
+                    case twin::log_level::error:
+                        spdlog::error("{}", l.text);
+                        break;
                 }
             },
         },

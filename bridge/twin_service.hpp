@@ -16,7 +16,7 @@
 namespace bridge {
 
 class twin_service final : public service {
-public:
+  public:
     explicit twin_service(adapters& shared);
 
     const char* name() const override { return "twin (things)"; }
@@ -29,7 +29,7 @@ public:
     void on_resync_needed() override;
     void on_subscribe_failed(const std::string& filter, const std::string& reason) override;
 
-private:
+  private:
     void execute(twin::actions actions);
     void execute_one(twin::action& a);
     template <class F>

@@ -10,10 +10,10 @@
 
 namespace kanto {
 
-using request =
-    std::variant<kcm::svc::CreateContainerRequest, kcm::svc::StartContainerRequest, kcm::svc::StopContainerRequest,
-                 kcm::svc::PauseContainerRequest, kcm::svc::UnpauseContainerRequest, kcm::svc::RenameContainerRequest,
-                 kcm::svc::RemoveContainerRequest, kcm::svc::UpdateContainerRequest, kcm::svc::GetContainerRequest>;
+using request = std::variant<
+    kcm::svc::CreateContainerRequest, kcm::svc::StartContainerRequest, kcm::svc::StopContainerRequest,
+    kcm::svc::PauseContainerRequest, kcm::svc::UnpauseContainerRequest, kcm::svc::RenameContainerRequest,
+    kcm::svc::RemoveContainerRequest, kcm::svc::UpdateContainerRequest, kcm::svc::GetContainerRequest>;
 
 struct result {
     bool ok = true;

@@ -179,7 +179,8 @@ std::string validate_container(const kcm::types::Container& c) {
         }
     }
     const auto& driver = hc.log_config().driver_config();
-    if (driver.type() != "json-file" && driver.type() != "none") return "unsupported log driver configuration";
+    if (driver.type() != "json-file" && driver.type() != "none")
+        return "unsupported log driver configuration";
     if (driver.type() == "json-file") {
         if (driver.max_files() < 1) return "max log files cannot be < 1";
         if (driver.max_size().empty()) return "max logs size must be set";
@@ -188,7 +189,8 @@ std::string validate_container(const kcm::types::Container& c) {
         }
     }
     const auto& mode = hc.log_config().mode_config();
-    if (mode.mode() != "blocking" && mode.mode() != "non-blocking") return "unsupported log mode configuration";
+    if (mode.mode() != "blocking" && mode.mode() != "non-blocking")
+        return "unsupported log mode configuration";
     if (mode.mode() == "non-blocking") {
         if (mode.max_buffer_size().empty()) return "max buffer size must be set";
         if (!parse_size(mode.max_buffer_size())) {
@@ -224,7 +226,8 @@ stop_plan resolve_stop_options(const kcm::types::StopOptions* options, std::int6
         return plan;
     }
     plan.signal = parse_signal(plan.signal_name);
-    if (plan.signal < 1 || plan.signal > 255) plan.error = fmt::format("invalid signal = {}", plan.signal_name);
+    if (plan.signal < 1 || plan.signal > 255)
+        plan.error = fmt::format("invalid signal = {}", plan.signal_name);
     return plan;
 }
 

@@ -40,13 +40,20 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) {
         while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') ++u;
         const std::string_view unit = s.substr(i, u - i);
         long double ns = 0;
-        if (unit == "ns") ns = 1;
-        else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") ns = 1e3L;
-        else if (unit == "ms") ns = 1e6L;
-        else if (unit == "s") ns = 1e9L;
-        else if (unit == "m") ns = 60e9L;
-        else if (unit == "h") ns = 3600e9L;
-        else return std::nullopt;  // missing or unknown unit
+        if (unit == "ns")
+            ns = 1;
+        else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+            ns = 1e3L;
+        else if (unit == "ms")
+            ns = 1e6L;
+        else if (unit == "s")
+            ns = 1e9L;
+        else if (unit == "m")
+            ns = 60e9L;
+        else if (unit == "h")
+            ns = 3600e9L;
+        else
+            return std::nullopt;  // missing or unknown unit
         total += value * ns;
         s.remove_prefix(u);
     }

@@ -4,16 +4,17 @@
 #include <cmath>
 #include <limits>
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 namespace kanto::go_json {
 namespace json = boost::json;
 
 std::string target::error(std::string_view what) const {
-    if (struct_name.empty()) return "json: cannot unmarshal " + std::string(what) + " into Go value of type " + type;
-    return "json: cannot unmarshal " + std::string(what) + " into Go struct field " + struct_name + "." + field +
-           " of type " + type;
+    if (struct_name.empty())
+        return "json: cannot unmarshal " + std::string(what) + " into Go value of type " + type;
+    return "json: cannot unmarshal " + std::string(what) + " into Go struct field " + struct_name + "." +
+           field + " of type " + type;
 }
 
 target target::member(std::string_view struct_type, std::string_view name, std::string_view go_type) const {
@@ -27,12 +28,18 @@ target target::member(std::string_view struct_type, std::string_view name, std::
 
 std::string kind(const json::value& v) {
     switch (v.kind()) {
-        case json::kind::string: return "string";
-        case json::kind::bool_: return "bool";
-        case json::kind::object: return "object";
-        case json::kind::array: return "array";
-        case json::kind::null: return "null";
-        default: return "number";
+        case json::kind::string:
+            return "string";
+        case json::kind::bool_:
+            return "bool";
+        case json::kind::object:
+            return "object";
+        case json::kind::array:
+            return "array";
+        case json::kind::null:
+            return "null";
+        default:
+            return "number";
     }
 }
 
@@ -42,7 +49,8 @@ const json::value* member(const json::object& o, std::string_view key) {
         if (k.size() != key.size()) continue;
         bool equal = true;
         for (std::size_t i = 0; i < key.size() && equal; ++i) {
-            equal = std::tolower(static_cast<unsigned char>(k[i])) == std::tolower(static_cast<unsigned char>(key[i]));
+            equal = std::tolower(static_cast<unsigned char>(k[i])) ==
+                    std::tolower(static_cast<unsigned char>(key[i]));
         }
         if (equal) return &v;
     }
@@ -66,7 +74,8 @@ std::string get(const json::value* v, const target& t, bool& out) {
 namespace {
 
 // An integral JSON number within [lo, hi], or Go's "number <literal>" complaint.
-std::string get_integer(const json::value* v, const target& t, std::int64_t& out, long double lo, long double hi) {
+std::string get_integer(const json::value* v, const target& t, std::int64_t& out, long double lo,
+                        long double hi) {
     if (v == nullptr || v->is_null()) return {};
     if (!v->is_number()) return t.error(kind(*v));
     if (v->is_int64()) {
@@ -82,7 +91,8 @@ std::string get_integer(const json::value* v, const target& t, std::int64_t& out
         return {};
     }
     const double d = v->as_double();
-    if (std::trunc(d) != d || d < lo || d > hi) return t.error(fmt::format("number {}", d));  // Go quotes 1.5, not 1.5E0
+    if (std::trunc(d) != d || d < lo || d > hi)
+        return t.error(fmt::format("number {}", d));  // Go quotes 1.5, not 1.5E0
     out = static_cast<std::int64_t>(d);
     return {};
 }

@@ -36,8 +36,15 @@ std::optional<split_size> split(std::string_view text) {
     }
     if (after_dot || dots > 1) return std::nullopt;  // "1.2.3" matches the regex but is no number
     switch (unit) {
-        case 'k': case 'K': case 'm': case 'M': case 'g': case 'G': break;
-        default: return std::nullopt;
+        case 'k':
+        case 'K':
+        case 'm':
+        case 'M':
+        case 'g':
+        case 'G':
+            break;
+        default:
+            return std::nullopt;
     }
     double value = 0;
     auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
@@ -52,9 +59,16 @@ std::optional<std::int64_t> parse_size(std::string_view text) {
     if (!s) return std::nullopt;
     double factor = 1024.0;
     switch (s->unit) {
-        case 'm': case 'M': factor = 1024.0 * 1024; break;
-        case 'g': case 'G': factor = 1024.0 * 1024 * 1024; break;
-        default: break;
+        case 'm':
+        case 'M':
+            factor = 1024.0 * 1024;
+            break;
+        case 'g':
+        case 'G':
+            factor = 1024.0 * 1024 * 1024;
+            break;
+        default:
+            break;
     }
     return static_cast<std::int64_t>(std::llround(s->number * factor));
 }

@@ -84,8 +84,9 @@ struct log {
     std::string text;
 };
 
-using action = std::variant<publish, subscribe, unsubscribe, list_containers, get_container, read_file,
-                            write_file, schedule_poll, log, call_kanto, read_metrics, schedule_metrics, http_get>;
+using action =
+    std::variant<publish, subscribe, unsubscribe, list_containers, get_container, read_file, write_file,
+                 schedule_poll, log, call_kanto, read_metrics, schedule_metrics, http_get>;
 using actions = std::vector<action>;
 
 }  // namespace twin

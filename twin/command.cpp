@@ -25,8 +25,8 @@ std::optional<hono_command_topic> parse_command_topic(std::string_view topic) {
 }
 
 bool is_twin_event_route(const hono_command_topic& t) {
-    return t.req_id.empty() &&
-           (t.subject == "created" || t.subject == "modified" || t.subject == "deleted" || t.subject == "errors-response");
+    return t.req_id.empty() && (t.subject == "created" || t.subject == "modified" || t.subject == "deleted" ||
+                                t.subject == "errors-response");
 }
 
 std::string outbox_path(const std::string& feature, const std::string& operation) {
@@ -41,12 +41,19 @@ json::value error_value(const error_info& e) {
     return json::object{{"error", e.code}, {"status", e.status}, {"message", e.message}};
 }
 
-error_info parameter_invalid(std::string message) { return {400, code_parameter_invalid, std::move(message)}; }
-error_info subject_not_found(std::string message) { return {404, code_subject_not_found, std::move(message)}; }
-error_info execution_failed(std::string message) { return {500, code_execution_failed, std::move(message)}; }
+error_info parameter_invalid(std::string message) {
+    return {400, code_parameter_invalid, std::move(message)};
+}
+error_info subject_not_found(std::string message) {
+    return {404, code_subject_not_found, std::move(message)};
+}
+error_info execution_failed(std::string message) {
+    return {500, code_execution_failed, std::move(message)};
+}
 
-std::string response_envelope(const std::string& ditto_topic, const std::optional<std::string>& correlation_id,
-                              const std::string& path, const std::optional<json::value>& value, int status) {
+std::string response_envelope(const std::string& ditto_topic,
+                              const std::optional<std::string>& correlation_id, const std::string& path,
+                              const std::optional<json::value>& value, int status) {
     json::object headers;  // sorted like Go's map: content-type, correlation-id
     if (value) headers["content-type"] = "application/json";
     if (correlation_id) headers["correlation-id"] = *correlation_id;

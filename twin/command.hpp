@@ -44,7 +44,8 @@ error_info subject_not_found(std::string message);
 error_info execution_failed(std::string message);
 
 // A response envelope. content-type application/json is set whenever a value is present.
-std::string response_envelope(const std::string& ditto_topic, const std::optional<std::string>& correlation_id,
-                              const std::string& path, const std::optional<boost::json::value>& value, int status);
+std::string response_envelope(const std::string& ditto_topic,
+                              const std::optional<std::string>& correlation_id, const std::string& path,
+                              const std::optional<boost::json::value>& value, int status);
 
 }  // namespace twin

@@ -37,7 +37,8 @@ bool match_feature_path(const std::string& path, std::string& feature, std::stri
 
 bool match_thing_path(const std::string& path) {
     const auto parts = split(path, '/');
-    return parts.size() == 4 && parts[0].empty() && parts[1] == "inbox" && parts[2] == "messages" && !parts[3].empty();
+    return parts.size() == 4 && parts[0].empty() && parts[1] == "inbox" && parts[2] == "messages" &&
+           !parts[3].empty();
 }
 
 }  // namespace
@@ -72,8 +73,10 @@ std::optional<command_request> validate_command(const hono_command_topic& t, con
     const auto* path_v = env.if_contains("path");
     const auto* headers_v = env.if_contains("headers");
     const json::object* headers = headers_v != nullptr ? headers_v->if_object() : nullptr;
-    if (topic_v != nullptr && topic_v->is_string() && !topic_v->as_string().empty()) req.ditto_topic = topic_v->as_string().c_str();
-    if (path_v != nullptr && path_v->is_string() && !path_v->as_string().empty()) req.path = path_v->as_string().c_str();
+    if (topic_v != nullptr && topic_v->is_string() && !topic_v->as_string().empty())
+        req.ditto_topic = topic_v->as_string().c_str();
+    if (path_v != nullptr && path_v->is_string() && !path_v->as_string().empty())
+        req.path = path_v->as_string().c_str();
     const json::value* corr = headers != nullptr ? headers->if_contains("correlation-id") : nullptr;
     const json::value* rr = headers != nullptr ? headers->if_contains("response-required") : nullptr;
     const json::value* ct = headers != nullptr ? headers->if_contains("content-type") : nullptr;
@@ -106,9 +109,11 @@ std::optional<command_request> validate_command(const hono_command_topic& t, con
     } else if (has_value && ct == nullptr) {
         reason = "missing content type header";
     } else if (has_value && (!ct->is_string() || ct->as_string() != "application/json")) {
-        reason = "unsupported content type header " + (ct->is_string() ? std::string(ct->as_string()) : json::serialize(*ct));
+        reason = "unsupported content type header " +
+                 (ct->is_string() ? std::string(ct->as_string()) : json::serialize(*ct));
     } else if (!has_value && ct != nullptr) {
-        reason = "unexpected content type header " + (ct->is_string() ? std::string(ct->as_string()) : json::serialize(*ct));
+        reason = "unexpected content type header " +
+                 (ct->is_string() ? std::string(ct->as_string()) : json::serialize(*ct));
     }
     if (!reason.empty()) {
         reject(parameter_invalid("invalid Ditto message received for device id [" + hono + "]: " + reason));
@@ -131,8 +136,9 @@ std::optional<command_request> validate_command(const hono_command_topic& t, con
         if (!match_thing_path(req.path)) {
             reject(parameter_invalid("missing operation name for device id [" + view.thing->str() + "]"));
         } else {
-            reject(subject_not_found("the target thing ID = " + view.thing->str() +
-                                     " does not have e registered operations handler - thus, the command will not be processed"));
+            reject(subject_not_found(
+                "the target thing ID = " + view.thing->str() +
+                " does not have e registered operations handler - thus, the command will not be processed"));
         }
         return std::nullopt;
     }
@@ -149,7 +155,8 @@ twin_event read_twin_event(const hono_command_topic& t, const std::string& paylo
     boost::system::error_code ec;
     const auto parsed = json::parse(payload, ec);
     if (ec || !parsed.is_object()) {
-        out.push_back(log{log_level::warn, "ignoring a twin event on " + t.subject + ": not a Ditto envelope"});
+        out.push_back(
+            log{log_level::warn, "ignoring a twin event on " + t.subject + ": not a Ditto envelope"});
         return twin_event::none;
     }
     const auto& env = parsed.as_object();
@@ -160,7 +167,8 @@ twin_event read_twin_event(const hono_command_topic& t, const std::string& paylo
     }
     const auto* topic = env.if_contains("topic");
     const auto* path = env.if_contains("path");
-    if (topic == nullptr || !topic->is_string() || path == nullptr || !path->is_string() || thing == nullptr) {
+    if (topic == nullptr || !topic->is_string() || path == nullptr || !path->is_string() ||
+        thing == nullptr) {
         return twin_event::none;
     }
     const auto segments = split(std::string(topic->as_string()), '/');

@@ -24,7 +24,8 @@ struct command_request {
     std::optional<boost::json::value> value;
 };
 
-void reply(const command_request& req, int status, const std::optional<boost::json::value>& value, actions& out);
+void reply(const command_request& req, int status, const std::optional<boost::json::value>& value,
+           actions& out);
 // An error answer at `path`, logged at info with the request id.
 void reply_error(const command_request& req, const error_info& e, const std::string& path, actions& out);
 // An answer at the operation's outbox path.

@@ -24,10 +24,18 @@ void put_if(json::object& o, std::string_view key, const std::string& v) {
 
 }  // namespace
 
-std::string restart_policy_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::restart_policy, v); }
-std::string network_mode_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::network_mode, v); }
-std::string log_type_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::log_type, v); }
-std::string log_mode_to_twin(const std::string& v) { return enum_tables::to_twin(enum_tables::log_mode, v); }
+std::string restart_policy_to_twin(const std::string& v) {
+    return enum_tables::to_twin(enum_tables::restart_policy, v);
+}
+std::string network_mode_to_twin(const std::string& v) {
+    return enum_tables::to_twin(enum_tables::network_mode, v);
+}
+std::string log_type_to_twin(const std::string& v) {
+    return enum_tables::to_twin(enum_tables::log_type, v);
+}
+std::string log_mode_to_twin(const std::string& v) {
+    return enum_tables::to_twin(enum_tables::log_mode, v);
+}
 
 std::string propagation_to_twin(const std::string& v) {
     const auto out = enum_tables::to_twin(enum_tables::propagation, v);
@@ -81,7 +89,8 @@ json::object container_config_json(const kcm::types::Container& c) {
         o["restartPolicy"] = std::move(rp);
     }
     if (hc.extra_hosts_size() > 0) o["extraHosts"] = strings(hc.extra_hosts());
-    if (!hc.privileged() && hc.extra_capabilities_size() > 0) o["extraCapabilities"] = strings(hc.extra_capabilities());
+    if (!hc.privileged() && hc.extra_capabilities_size() > 0)
+        o["extraCapabilities"] = strings(hc.extra_capabilities());
     if (hc.port_mappings_size() > 0) {
         json::array ports;
         for (const auto& p : hc.port_mappings()) {

@@ -18,9 +18,9 @@ std::string log_mode_to_twin(const std::string& v);        // D
 std::string propagation_to_twin(const std::string& v);     // E
 std::string status_to_twin(const std::string& v);          // F
 
-boost::json::object container_config_json(const kcm::types::Container& c);  // status.config
-boost::json::object container_state_json(const kcm::types::State& s);       // status.state
-boost::json::object container_status_json(const kcm::types::Container& c);  // properties.status
-boost::json::object container_feature_json(const kcm::types::Container& c); // definition + properties
+boost::json::object container_config_json(const kcm::types::Container& c);   // status.config
+boost::json::object container_state_json(const kcm::types::State& s);        // status.state
+boost::json::object container_status_json(const kcm::types::Container& c);   // properties.status
+boost::json::object container_feature_json(const kcm::types::Container& c);  // definition + properties
 
 }  // namespace twin

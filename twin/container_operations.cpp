@@ -35,7 +35,8 @@ std::variant<operation_plan, error_info> plan_factory(const command_request& req
     return plan;
 }
 
-std::variant<operation_plan, error_info> plan_container(const command_request& req, const json::value* value) {
+std::variant<operation_plan, error_info> plan_container(const command_request& req,
+                                                        const json::value* value) {
     const auto& op = req.operation;
     const auto id = req.feature.substr(features::container_prefix.size());  // the prefix once (Q8)
     operation_plan plan{id, id, {}};
@@ -99,7 +100,8 @@ void container_operations::run(std::uint64_t call, actions& out) {
     auto& op = ops_.at(call);
     op.st = state::calling;
     auto step = op.plan.steps.front();
-    if (auto* start = std::get_if<kcm::svc::StartContainerRequest>(&step); start != nullptr && start->id().empty()) {
+    if (auto* start = std::get_if<kcm::svc::StartContainerRequest>(&step);
+        start != nullptr && start->id().empty()) {
         start->set_id(op.plan.container_id);  // the Start after a Create
     }
     out.push_back(call_kanto{call, std::move(step)});
@@ -118,8 +120,8 @@ void container_operations::on_kanto_done(std::uint64_t call, const kanto_result&
             return finish(call, out);
         }
         // The Start after a successful Create failed: Kanto only logs it and still returns the id.
-        out.push_back(
-            log{log_level::warn, "starting the new container " + op.plan.container_id + " failed: " + result.error});
+        out.push_back(log{log_level::warn,
+                          "starting the new container " + op.plan.container_id + " failed: " + result.error});
         op.plan.steps.clear();
     }
     if (was_create && result.container) {

@@ -26,7 +26,7 @@ struct operation_plan {
 std::variant<operation_plan, error_info> plan_operation(const command_request& req);
 
 class container_operations {
-public:
+  public:
     enum class state { queued, calling, awaiting_read };
 
     // Queues a planned operation (the plan's queue may be empty: it gets one of its own).
@@ -38,7 +38,7 @@ public:
 
     std::size_t pending() const { return ops_.size(); }
 
-private:
+  private:
     struct operation {
         command_request req;
         operation_plan plan;

@@ -16,7 +16,9 @@ core::core(core_config config)
       reads_(config_),
       ctx_{config_, model_, reads_, registration_} {}
 
-std::vector<std::string> core::topic_filters() { return {identity_response_topic, "command//#"}; }
+std::vector<std::string> core::topic_filters() {
+    return {identity_response_topic, "command//#"};
+}
 
 // ---- reading Kanto-CM ----
 
@@ -74,7 +76,8 @@ actions core::on_container_read(const std::string& id, const std::optional<kcm::
 }
 
 void core::observe(const std::string& id, const kcm::types::Container* now, actions& out) {
-    if (ctx_.observe(id, now, out) == container_change::started) metrics_.container_started(id, now->state().pid(), out);
+    if (ctx_.observe(id, now, out) == container_change::started)
+        metrics_.container_started(id, now->state().pid(), out);
 }
 
 void core::read_completed(bool list, const std::string& id, actions& out) {
@@ -164,8 +167,8 @@ void core::handle_command(const std::string& topic, const std::string& payload, 
                 break;
             case twin_event::thing_created:
                 if (!registration_.thing_deleted()) break;
-                out.push_back(
-                    log{log_level::info, "the cloud created thing " + thing->str() + " again: publishing all features"});
+                out.push_back(log{log_level::info, "the cloud created thing " + thing->str() +
+                                                       " again: publishing all features"});
                 start_registration(out);
                 break;
             case twin_event::none:
@@ -208,8 +211,8 @@ actions core::on_metrics_due(std::uint64_t generation) {
     return out;
 }
 
-actions core::on_metrics_read(std::uint64_t generation, bool baseline, const std::vector<metrics_sample>& samples,
-                              std::int64_t unix_seconds) {
+actions core::on_metrics_read(std::uint64_t generation, bool baseline,
+                              const std::vector<metrics_sample>& samples, std::int64_t unix_seconds) {
     actions out;
     metrics_.on_read(generation, baseline, samples, unix_seconds, ctx_, out);
     return out;

@@ -28,7 +28,7 @@
 namespace twin {
 
 class core {
-public:
+  public:
     explicit core(core_config config);
     core(const core&) = delete;
     core& operator=(const core&) = delete;
@@ -51,8 +51,8 @@ public:
     actions on_kanto_done(std::uint64_t call, const kanto_result& result);  // a call_kanto finished
     actions on_http_done(std::uint64_t id, const http_result& result);      // an http_get finished
     actions on_metrics_due(std::uint64_t generation);
-    actions on_metrics_read(std::uint64_t generation, bool baseline, const std::vector<metrics_sample>& samples,
-                            std::int64_t unix_seconds);
+    actions on_metrics_read(std::uint64_t generation, bool baseline,
+                            const std::vector<metrics_sample>& samples, std::int64_t unix_seconds);
     // The subscription filters whose messages belong to this service.
     static std::vector<std::string> topic_filters();
 
@@ -66,7 +66,7 @@ public:
     const software_update_job& software_updates() const { return software_; }
     const metrics_reporter& metrics() const { return metrics_; }
 
-private:
+  private:
     void start_registration(actions& out);
     void observe(const std::string& id, const kcm::types::Container* now, actions& out);
     void read_completed(bool list, const std::string& id, actions& out);

@@ -11,8 +11,10 @@ std::pair<std::string, boost::json::object> dependency_of(const std::string& con
     const std::string version = colon == std::string::npos ? std::string() : image_ref.substr(colon + 1);
     std::string key;
     for (char ch : group + "." + container_id + ":" + version) {
-        if (ch == '/') key += "%2F";
-        else key += ch;
+        if (ch == '/')
+            key += "%2F";
+        else
+            key += ch;
     }
     boost::json::object value;
     if (!group.empty()) value["group"] = group;

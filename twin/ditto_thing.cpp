@@ -63,19 +63,22 @@ ditto_thing::ditto_thing(std::string id) : id_(std::move(id)), value_(json::obje
 std::string ditto_thing::apply(const json::object& env) {
     const auto* topic = env.if_contains("topic");
     const auto* path = env.if_contains("path");
-    if (topic == nullptr || !topic->is_string() || path == nullptr || !path->is_string()) return "not a Ditto envelope";
+    if (topic == nullptr || !topic->is_string() || path == nullptr || !path->is_string())
+        return "not a Ditto envelope";
     if (env.contains("status")) return "a response";
     const std::string t(topic->as_string());
     const auto last = t.rfind('/');
     const auto action = t.substr(last + 1);
-    if (t.find("/things/twin/commands/") == std::string::npos && t.find("/things/twin/events/") == std::string::npos) {
+    if (t.find("/things/twin/commands/") == std::string::npos &&
+        t.find("/things/twin/events/") == std::string::npos) {
         return "not a twin command or event";
     }
     const auto tokens = json_pointer(std::string(path->as_string()));
 
     const json::value* value = env.if_contains("value");
     const bool merge = action == "merge" || action == "merged";
-    if (action == "delete" || action == "deleted" || (merge && value != nullptr && value->is_null() && !tokens.empty())) {
+    if (action == "delete" || action == "deleted" ||
+        (merge && value != nullptr && value->is_null() && !tokens.empty())) {
         if (tokens.empty()) {
             value_ = json::object{{"thingId", id_}};
             return {};

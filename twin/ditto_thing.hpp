@@ -27,7 +27,7 @@ const boost::json::value* at_pointer(const boost::json::value& root, const std::
 void merge_patch(boost::json::value& target, const boost::json::value& patch);
 
 class ditto_thing {
-public:
+  public:
     explicit ditto_thing(std::string id);
 
     // Applies a twin command (create, modify, merge, delete) or event (created, modified, merged,
@@ -37,7 +37,7 @@ public:
     const std::string& id() const { return id_; }
     const boost::json::value& value() const { return value_; }
 
-private:
+  private:
     std::string id_;
     boost::json::value value_;  // object
 };

@@ -13,7 +13,8 @@ inline constexpr std::string_view container_prefix = "Container:";
 
 inline constexpr std::string_view container_factory_definition =
     "com.bosch.iot.suite.edge.containers:ContainerFactory:1.3.0";
-inline constexpr std::string_view container_definition = "com.bosch.iot.suite.edge.containers:Container:1.5.0";
+inline constexpr std::string_view container_definition =
+    "com.bosch.iot.suite.edge.containers:Container:1.5.0";
 inline constexpr std::string_view software_updatable_definition =
     "org.eclipse.hawkbit.swupdatable:SoftwareUpdatable:2.0.0";
 inline constexpr std::string_view metrics_definition = "com.bosch.iot.suite.edge.metric:Metrics:1.0.0";

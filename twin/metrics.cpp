@@ -32,11 +32,13 @@ std::variant<metrics_request, std::string> decode_metrics_request(const json::va
             return std::string("invalid duration");
         }
         if (period.count() > 0) {
-            out.period = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(period), std::chrono::milliseconds(1000));
+            out.period = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(period),
+                                  std::chrono::milliseconds(1000));
         }
     }
     const json::array* filters = nullptr;
-    if (auto e = go_json::get_array(go_json::member(*o, "filter"), top.member("metricsRequest", "filter", "[]things.filter"), filters);
+    if (auto e = go_json::get_array(go_json::member(*o, "filter"),
+                                    top.member("metricsRequest", "filter", "[]things.filter"), filters);
         !e.empty()) {
         return e;
     }
@@ -46,8 +48,12 @@ std::variant<metrics_request, std::string> decode_metrics_request(const json::va
             if (f.is_null()) continue;
             if (!f.is_object()) return ft.error(go_json::kind(f));
             metrics_filter mf;
-            if (auto e = go_json::get(go_json::member(f.as_object(), "id"), ft.member("filter", "id", "[]string"), mf.ids); !e.empty()) return e;
-            if (auto e = go_json::get(go_json::member(f.as_object(), "originator"), ft.member("filter", "originator", "string"), mf.originator);
+            if (auto e = go_json::get(go_json::member(f.as_object(), "id"),
+                                      ft.member("filter", "id", "[]string"), mf.ids);
+                !e.empty())
+                return e;
+            if (auto e = go_json::get(go_json::member(f.as_object(), "originator"),
+                                      ft.member("filter", "originator", "string"), mf.originator);
                 !e.empty()) {
                 return e;
             }
@@ -63,7 +69,8 @@ bool originator_selected(const std::vector<metrics_filter>& filters, const std::
                        [&](const auto& f) { return f.originator.empty() || f.originator == originator; });
 }
 
-bool measurement_selected(const std::vector<metrics_filter>& filters, const std::string& originator, const std::string& id) {
+bool measurement_selected(const std::vector<metrics_filter>& filters, const std::string& originator,
+                          const std::string& id) {
     if (filters.empty()) return true;
     for (const auto& f : filters) {
         if (!f.originator.empty() && f.originator != originator) continue;
@@ -117,8 +124,10 @@ std::string metrics_message(const thing_id& thing,
         for (const auto& m : ms) {
             json::value v;
             // Integral values as integers (Go prints a float64 of 2147483648 as 2147483648).
-            if (std::trunc(m.value) == m.value && std::fabs(m.value) < 9e15) v = static_cast<std::int64_t>(m.value);
-            else v = m.value;
+            if (std::trunc(m.value) == m.value && std::fabs(m.value) < 9e15)
+                v = static_cast<std::int64_t>(m.value);
+            else
+                v = m.value;
             values.push_back(json::object{{"id", m.id}, {"value", v}});
         }
         originators.push_back(json::object{{"originator", originator}, {"measurements", std::move(values)}});

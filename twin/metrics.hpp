@@ -29,14 +29,15 @@ struct metrics_request {
 std::variant<metrics_request, std::string> decode_metrics_request(const boost::json::value* value);
 
 bool originator_selected(const std::vector<metrics_filter>& filters, const std::string& originator);
-bool measurement_selected(const std::vector<metrics_filter>& filters, const std::string& originator, const std::string& id);
+bool measurement_selected(const std::vector<metrics_filter>& filters, const std::string& originator,
+                          const std::string& id);
 
 // One reading of a container's counters; what could not be read stays empty.
 struct metrics_sample {
     std::string container_id;
-    std::optional<double> cpu_ns;        // the container's cumulative CPU time
-    std::optional<double> system_cpu_ns; // the host's cumulative CPU time over all cores
-    std::optional<double> memory_limit;  // cgroup limit (nullopt: unlimited)
+    std::optional<double> cpu_ns;         // the container's cumulative CPU time
+    std::optional<double> system_cpu_ns;  // the host's cumulative CPU time over all cores
+    std::optional<double> memory_limit;   // cgroup limit (nullopt: unlimited)
     std::optional<double> memory_usage;
     std::optional<double> memory_inactive_file;
     std::optional<double> machine_memory;

@@ -9,7 +9,8 @@ void metrics_reporter::submit(const command_request& req, core_context& ctx, act
         return reply_outbox_error(req, subject_not_found("unsupported operation " + req.operation), out);
     }
     auto decoded = decode_metrics_request(req.value ? &*req.value : nullptr);
-    if (auto* e = std::get_if<std::string>(&decoded)) return reply_outbox_error(req, parameter_invalid(*e), out);
+    if (auto* e = std::get_if<std::string>(&decoded))
+        return reply_outbox_error(req, parameter_invalid(*e), out);
     stop(out);  // a new request replaces filter and period and re-baselines the CPU
     auto& request = std::get<metrics_request>(decoded);
     if (request.period.count() > 0) {
@@ -51,8 +52,9 @@ void metrics_reporter::on_due(std::uint64_t generation, core_context& ctx, actio
     out.push_back(schedule_metrics{generation, request_.period});
 }
 
-void metrics_reporter::on_read(std::uint64_t generation, bool baseline, const std::vector<metrics_sample>& samples,
-                               std::int64_t unix_seconds, core_context& ctx, actions& out) {
+void metrics_reporter::on_read(std::uint64_t generation, bool baseline,
+                               const std::vector<metrics_sample>& samples, std::int64_t unix_seconds,
+                               core_context& ctx, actions& out) {
     if (state_ != state::reporting || generation != generation_) return;
     std::vector<std::pair<std::string, std::vector<measurement>>> snapshot;
     for (const auto& sample : samples) {
@@ -61,7 +63,8 @@ void metrics_reporter::on_read(std::uint64_t generation, bool baseline, const st
             const auto originator = features::container_feature_id(sample.container_id);
             std::vector<measurement> selected;
             for (auto& m : measurements(sample, prev == previous_.end() ? nullptr : &prev->second)) {
-                if (measurement_selected(request_.filters, originator, m.id)) selected.push_back(std::move(m));
+                if (measurement_selected(request_.filters, originator, m.id))
+                    selected.push_back(std::move(m));
             }
             if (!selected.empty()) snapshot.emplace_back(originator, std::move(selected));
         }

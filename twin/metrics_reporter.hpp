@@ -16,7 +16,7 @@
 namespace twin {
 
 class metrics_reporter {
-public:
+  public:
     enum class state { off, reporting };
 
     void submit(const command_request& req, core_context& ctx, actions& out);
@@ -29,7 +29,7 @@ public:
 
     state current() const { return state_; }
 
-private:
+  private:
     std::vector<metrics_target> targets(const core_context& ctx) const;
 
     state state_ = state::off;

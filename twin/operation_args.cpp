@@ -13,10 +13,18 @@ namespace json = boost::json;
 using go_json::member;
 using go_json::target;
 
-std::string restart_policy_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::restart_policy, v); }
-std::string network_mode_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::network_mode, v); }
-std::string log_type_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::log_type, v); }
-std::string log_mode_from_twin(const std::string& v) { return enum_tables::from_twin(enum_tables::log_mode, v); }
+std::string restart_policy_from_twin(const std::string& v) {
+    return enum_tables::from_twin(enum_tables::restart_policy, v);
+}
+std::string network_mode_from_twin(const std::string& v) {
+    return enum_tables::from_twin(enum_tables::network_mode, v);
+}
+std::string log_type_from_twin(const std::string& v) {
+    return enum_tables::from_twin(enum_tables::log_type, v);
+}
+std::string log_mode_from_twin(const std::string& v) {
+    return enum_tables::from_twin(enum_tables::log_mode, v);
+}
 
 std::string propagation_from_twin(const std::string& v) {
     const auto out = enum_tables::from_twin(enum_tables::propagation, v);
@@ -26,9 +34,9 @@ std::string propagation_from_twin(const std::string& v) {
 namespace {
 
 // Decoding steps stop at the first error, like Go's decoder.
-#define TRY(expr)                              \
+#define TRY(expr)                            \
     if (auto err_ = (expr); !err_.empty()) { \
-        return err_;                           \
+        return err_;                         \
     }
 
 std::string decode_restart_policy(const json::object& o, const target& t, kcm::types::RestartPolicy& p) {
@@ -37,7 +45,8 @@ std::string decode_restart_policy(const json::object& o, const target& t, kcm::t
     double timeout = 0;
     TRY(go_json::get(member(o, "type"), t.member("restartPolicy", "type", "string"), type));
     TRY(go_json::get(member(o, "maxRetryCount"), t.member("restartPolicy", "maxRetryCount", "int"), max));
-    TRY(go_json::get(member(o, "retryTimeout"), t.member("restartPolicy", "retryTimeout", "float64"), timeout));
+    TRY(go_json::get(member(o, "retryTimeout"), t.member("restartPolicy", "retryTimeout", "float64"),
+                     timeout));
     p.set_type(restart_policy_from_twin(type));
     p.set_maximum_retry_count(max);
     p.set_retry_timeout(static_cast<std::int64_t>(std::trunc(timeout)));  // seconds, decimals dropped (Q9)
@@ -47,7 +56,8 @@ std::string decode_restart_policy(const json::object& o, const target& t, kcm::t
 std::string decode_resources(const json::object& o, const target& t, kcm::types::Resources& r) {
     std::string memory, reservation, swap;
     TRY(go_json::get(member(o, "memory"), t.member("resources", "memory", "string"), memory));
-    TRY(go_json::get(member(o, "memoryReservation"), t.member("resources", "memoryReservation", "string"), reservation));
+    TRY(go_json::get(member(o, "memoryReservation"), t.member("resources", "memoryReservation", "string"),
+                     reservation));
     TRY(go_json::get(member(o, "memorySwap"), t.member("resources", "memorySwap", "string"), swap));
     r.set_memory(memory);
     r.set_memory_reservation(reservation);
@@ -68,22 +78,30 @@ std::string each_object(const json::value* v, const target& t, F&& f) {
     return {};
 }
 
-std::variant<create_args, std::string> decode_create_common(const json::value* value, const char* type, bool with_config) {
+std::variant<create_args, std::string> decode_create_common(const json::value* value, const char* type,
+                                                            bool with_config) {
     const target top{"", "", type};
     create_args out;
     const json::object* o = nullptr;
     if (auto e = go_json::get_object(value, top, o); !e.empty()) return e;
     if (o != nullptr) {
         const std::string st = std::string(type).substr(std::string(type).find('.') + 1);
-        if (auto e = go_json::get(member(*o, "imageRef"), top.member(st, "imageRef", "string"), out.image_ref); !e.empty()) return e;
-        if (auto e = go_json::get(member(*o, "start"), top.member(st, "start", "bool"), out.start); !e.empty()) return e;
+        if (auto e =
+                go_json::get(member(*o, "imageRef"), top.member(st, "imageRef", "string"), out.image_ref);
+            !e.empty())
+            return e;
+        if (auto e = go_json::get(member(*o, "start"), top.member(st, "start", "bool"), out.start);
+            !e.empty())
+            return e;
         if (with_config) {
             std::string name;
-            if (auto e = go_json::get(member(*o, "name"), top.member(st, "name", "string"), name); !e.empty()) return e;
+            if (auto e = go_json::get(member(*o, "name"), top.member(st, "name", "string"), name); !e.empty())
+                return e;
             out.container.set_name(name);
             const json::object* config = nullptr;
             const auto config_target = top.member(st, "config", "things.configuration");
-            if (auto e = go_json::get_object(member(*o, "config"), config_target, config); !e.empty()) return e;
+            if (auto e = go_json::get_object(member(*o, "config"), config_target, config); !e.empty())
+                return e;
             if (config != nullptr) {
                 if (auto e = apply_twin_config(*config, out.container, config_target); !e.empty()) return e;
             }
@@ -131,46 +149,59 @@ std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c,
     TRY(go_json::get_object(member(cfg, "restartPolicy"), f("restartPolicy", "things.restartPolicy"), rp));
     if (rp != nullptr) TRY(decode_restart_policy(*rp, f("restartPolicy", ""), *hc->mutable_restart_policy()));
 
-    TRY(each_object(member(cfg, "devices"), f("devices", "things.device"), [&](const json::object& d) -> std::string {
-        auto* dev = hc->add_devices();
-        std::string on_host, in_container, perms;
-        TRY(go_json::get(member(d, "pathOnHost"), f("devices", "").member("device", "pathOnHost", "string"), on_host));
-        TRY(go_json::get(member(d, "pathInContainer"), f("devices", "").member("device", "pathInContainer", "string"), in_container));
-        TRY(go_json::get(member(d, "cgroupPermissions"), f("devices", "").member("device", "cgroupPermissions", "string"), perms));
-        dev->set_path_on_host(on_host);
-        dev->set_path_in_container(in_container);
-        dev->set_cgroup_permissions(perms);
-        return {};
-    }));
-    TRY(each_object(member(cfg, "portMappings"), f("portMappings", "things.portMapping"), [&](const json::object& p) -> std::string {
-        const auto pt = f("portMappings", "");
-        std::string proto, host_ip;
-        std::int64_t host_port = 0, host_port_end = 0, container_port = 0;
-        TRY(go_json::get(member(p, "proto"), pt.member("portMapping", "proto", "string"), proto));
-        TRY(go_json::get_uint16(member(p, "hostPort"), pt.member("portMapping", "hostPort", "uint16"), host_port));
-        TRY(go_json::get_uint16(member(p, "hostPortEnd"), pt.member("portMapping", "hostPortEnd", "uint16"), host_port_end));
-        TRY(go_json::get_uint16(member(p, "containerPort"), pt.member("portMapping", "containerPort", "uint16"), container_port));
-        TRY(go_json::get(member(p, "hostIP"), pt.member("portMapping", "hostIP", "string"), host_ip));
-        auto* pm = hc->add_port_mappings();
-        pm->set_protocol(proto);
-        pm->set_host_port(host_port);
-        pm->set_host_port_end(host_port_end);
-        pm->set_container_port(container_port);
-        pm->set_host_ip(host_ip);
-        return {};
-    }));
-    TRY(each_object(member(cfg, "mountPoints"), f("mountPoints", "things.mountPoint"), [&](const json::object& m) -> std::string {
-        const auto mt = f("mountPoints", "");
-        std::string source, destination, mode;
-        TRY(go_json::get(member(m, "source"), mt.member("mountPoint", "source", "string"), source));
-        TRY(go_json::get(member(m, "destination"), mt.member("mountPoint", "destination", "string"), destination));
-        TRY(go_json::get(member(m, "propagationMode"), mt.member("mountPoint", "propagationMode", "string"), mode));
-        auto* mp = c.add_mounts();
-        mp->set_source(source);
-        mp->set_destination(destination);
-        mp->set_propagation_mode(propagation_from_twin(mode));
-        return {};
-    }));
+    TRY(each_object(
+        member(cfg, "devices"), f("devices", "things.device"), [&](const json::object& d) -> std::string {
+            auto* dev = hc->add_devices();
+            std::string on_host, in_container, perms;
+            TRY(go_json::get(member(d, "pathOnHost"),
+                             f("devices", "").member("device", "pathOnHost", "string"), on_host));
+            TRY(go_json::get(member(d, "pathInContainer"),
+                             f("devices", "").member("device", "pathInContainer", "string"), in_container));
+            TRY(go_json::get(member(d, "cgroupPermissions"),
+                             f("devices", "").member("device", "cgroupPermissions", "string"), perms));
+            dev->set_path_on_host(on_host);
+            dev->set_path_in_container(in_container);
+            dev->set_cgroup_permissions(perms);
+            return {};
+        }));
+    TRY(each_object(
+        member(cfg, "portMappings"), f("portMappings", "things.portMapping"),
+        [&](const json::object& p) -> std::string {
+            const auto pt = f("portMappings", "");
+            std::string proto, host_ip;
+            std::int64_t host_port = 0, host_port_end = 0, container_port = 0;
+            TRY(go_json::get(member(p, "proto"), pt.member("portMapping", "proto", "string"), proto));
+            TRY(go_json::get_uint16(member(p, "hostPort"), pt.member("portMapping", "hostPort", "uint16"),
+                                    host_port));
+            TRY(go_json::get_uint16(member(p, "hostPortEnd"),
+                                    pt.member("portMapping", "hostPortEnd", "uint16"), host_port_end));
+            TRY(go_json::get_uint16(member(p, "containerPort"),
+                                    pt.member("portMapping", "containerPort", "uint16"), container_port));
+            TRY(go_json::get(member(p, "hostIP"), pt.member("portMapping", "hostIP", "string"), host_ip));
+            auto* pm = hc->add_port_mappings();
+            pm->set_protocol(proto);
+            pm->set_host_port(host_port);
+            pm->set_host_port_end(host_port_end);
+            pm->set_container_port(container_port);
+            pm->set_host_ip(host_ip);
+            return {};
+        }));
+    TRY(each_object(member(cfg, "mountPoints"), f("mountPoints", "things.mountPoint"),
+                    [&](const json::object& m) -> std::string {
+                        const auto mt = f("mountPoints", "");
+                        std::string source, destination, mode;
+                        TRY(go_json::get(member(m, "source"), mt.member("mountPoint", "source", "string"),
+                                         source));
+                        TRY(go_json::get(member(m, "destination"),
+                                         mt.member("mountPoint", "destination", "string"), destination));
+                        TRY(go_json::get(member(m, "propagationMode"),
+                                         mt.member("mountPoint", "propagationMode", "string"), mode));
+                        auto* mp = c.add_mounts();
+                        mp->set_source(source);
+                        mp->set_destination(destination);
+                        mp->set_propagation_mode(propagation_from_twin(mode));
+                        return {};
+                    }));
 
     const json::object* log = nullptr;
     TRY(go_json::get_object(member(cfg, "log"), f("log", "things.logConfiguration"), log));
@@ -179,11 +210,15 @@ std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c,
         std::string type, max_size, root_dir, mode, max_buffer;
         std::int64_t max_files = 0;
         TRY(go_json::get(member(*log, "type"), lt.member("logConfiguration", "type", "string"), type));
-        TRY(go_json::get(member(*log, "maxFiles"), lt.member("logConfiguration", "maxFiles", "int"), max_files));
-        TRY(go_json::get(member(*log, "maxSize"), lt.member("logConfiguration", "maxSize", "string"), max_size));
-        TRY(go_json::get(member(*log, "rootDir"), lt.member("logConfiguration", "rootDir", "string"), root_dir));
+        TRY(go_json::get(member(*log, "maxFiles"), lt.member("logConfiguration", "maxFiles", "int"),
+                         max_files));
+        TRY(go_json::get(member(*log, "maxSize"), lt.member("logConfiguration", "maxSize", "string"),
+                         max_size));
+        TRY(go_json::get(member(*log, "rootDir"), lt.member("logConfiguration", "rootDir", "string"),
+                         root_dir));
         TRY(go_json::get(member(*log, "mode"), lt.member("logConfiguration", "mode", "string"), mode));
-        TRY(go_json::get(member(*log, "maxBufferSize"), lt.member("logConfiguration", "maxBufferSize", "string"), max_buffer));
+        TRY(go_json::get(member(*log, "maxBufferSize"),
+                         lt.member("logConfiguration", "maxBufferSize", "string"), max_buffer));
         auto* driver = hc->mutable_log_config()->mutable_driver_config();
         driver->set_type(log_type_from_twin(type));
         driver->set_max_files(max_files);
@@ -198,12 +233,15 @@ std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c,
     if (res != nullptr) TRY(decode_resources(*res, f("resources", ""), *hc->mutable_resources()));
 
     const json::object* dec = nullptr;
-    TRY(go_json::get_object(member(cfg, "decryption"), f("decryption", "things.decryptionConfiguration"), dec));
+    TRY(go_json::get_object(member(cfg, "decryption"), f("decryption", "things.decryptionConfiguration"),
+                            dec));
     if (dec != nullptr) {
         std::vector<std::string> keys, recipients;
         const auto dt = f("decryption", "");
-        TRY(go_json::get(member(*dec, "keys"), dt.member("decryptionConfiguration", "keys", "[]string"), keys));
-        TRY(go_json::get(member(*dec, "recipients"), dt.member("decryptionConfiguration", "recipients", "[]string"), recipients));
+        TRY(go_json::get(member(*dec, "keys"), dt.member("decryptionConfiguration", "keys", "[]string"),
+                         keys));
+        TRY(go_json::get(member(*dec, "recipients"),
+                         dt.member("decryptionConfiguration", "recipients", "[]string"), recipients));
         auto* d = c.mutable_image()->mutable_decrypt_config();
         for (auto& k : keys) d->add_keys(k);
         for (auto& r : recipients) d->add_recipients(r);
@@ -228,9 +266,17 @@ std::variant<kcm::types::StopOptions, std::string> decode_stop_options(const jso
         bool force = false;
         std::int64_t timeout = 0;
         std::string signal;
-        if (auto e = go_json::get(member(*o, "force"), top.member("stopOptions", "force", "bool"), force); !e.empty()) return e;
-        if (auto e = go_json::get(member(*o, "timeout"), top.member("stopOptions", "timeout", "int64"), timeout); !e.empty()) return e;
-        if (auto e = go_json::get(member(*o, "signal"), top.member("stopOptions", "signal", "string"), signal); !e.empty()) return e;
+        if (auto e = go_json::get(member(*o, "force"), top.member("stopOptions", "force", "bool"), force);
+            !e.empty())
+            return e;
+        if (auto e =
+                go_json::get(member(*o, "timeout"), top.member("stopOptions", "timeout", "int64"), timeout);
+            !e.empty())
+            return e;
+        if (auto e =
+                go_json::get(member(*o, "signal"), top.member("stopOptions", "signal", "string"), signal);
+            !e.empty())
+            return e;
         out.set_force(force);
         out.set_timeout(timeout);
         out.set_signal(signal);
@@ -259,22 +305,30 @@ std::variant<kcm::types::UpdateOptions, std::string> decode_update(const json::v
     if (auto e = go_json::get_object(value, top, o); !e.empty()) return e;
     if (o == nullptr) return out;
     const json::object* rp = nullptr;
-    if (auto e = go_json::get_object(member(*o, "restartPolicy"), top.member("updateOptions", "restartPolicy", "things.restartPolicy"), rp);
+    if (auto e =
+            go_json::get_object(member(*o, "restartPolicy"),
+                                top.member("updateOptions", "restartPolicy", "things.restartPolicy"), rp);
         !e.empty()) {
         return e;
     }
     if (rp != nullptr) {
-        if (auto e = decode_restart_policy(*rp, top.member("updateOptions", "restartPolicy", ""), *out.mutable_restart_policy()); !e.empty()) {
+        if (auto e = decode_restart_policy(*rp, top.member("updateOptions", "restartPolicy", ""),
+                                           *out.mutable_restart_policy());
+            !e.empty()) {
             return e;
         }
     }
     const json::object* res = nullptr;
-    if (auto e = go_json::get_object(member(*o, "resources"), top.member("updateOptions", "resources", "things.resources"), res);
+    if (auto e = go_json::get_object(member(*o, "resources"),
+                                     top.member("updateOptions", "resources", "things.resources"), res);
         !e.empty()) {
         return e;
     }
     if (res != nullptr) {
-        if (auto e = decode_resources(*res, top.member("updateOptions", "resources", ""), *out.mutable_resources()); !e.empty()) return e;
+        if (auto e = decode_resources(*res, top.member("updateOptions", "resources", ""),
+                                      *out.mutable_resources());
+            !e.empty())
+            return e;
     }
     return out;
 }

@@ -66,8 +66,8 @@ void read_scheduler::failed(const std::string& error, actions& out) {
     list_wanted_ = true;  // after a failure, the next read is a full List
     if (availability_ == availability::reachable) {
         availability_ = availability::unreachable;
-        out.push_back(log{log_level::warn,
-                          "Kanto-CM is not reachable: " + error + "; retrying with back-off, MQTT stays connected"});
+        out.push_back(log{log_level::warn, "Kanto-CM is not reachable: " + error +
+                                               "; retrying with back-off, MQTT stays connected"});
     }
     ++failures_;
     timer_ = poll_timer::armed;

@@ -13,7 +13,7 @@
 namespace twin {
 
 class read_scheduler {
-public:
+  public:
     enum class phase { idle, reading };
     enum class availability { reachable, unreachable };
     enum class poll_timer { off, armed };
@@ -35,11 +35,13 @@ public:
     void next(actions& out);
 
     // Whether the read numbered `ticket` has completed, or no fresh read can be had (Kanto-CM down).
-    bool fresh(std::uint64_t ticket) const { return ticket <= issued_ || availability_ == availability::unreachable; }
+    bool fresh(std::uint64_t ticket) const {
+        return ticket <= issued_ || availability_ == availability::unreachable;
+    }
     bool reachable() const { return availability_ == availability::reachable; }
     phase current() const { return phase_; }
 
-private:
+  private:
     std::chrono::milliseconds retry_delay() const;
 
     const core_config& config_;

@@ -14,7 +14,8 @@ void registration::on_connected(actions& out) {
     out.push_back(publish{identity_request_topic, identity_request_payload, 1});
 }
 
-registration::next_step registration::on_identity(const std::string& payload, thing_model& model, actions& out) {
+registration::next_step registration::on_identity(const std::string& payload, thing_model& model,
+                                                  actions& out) {
     auto parsed = parse_identity(payload);
     if (auto* reason = std::get_if<std::string>(&parsed)) {
         out.push_back(log{log_level::warn, "ignoring the message on edge/thing/response: " + *reason});
@@ -31,12 +32,12 @@ registration::next_step registration::on_identity(const std::string& payload, th
                                                    next.tenant_id + "'"});
             break;
         case identity_change::policy_changed:
-            out.push_back(
-                log{log_level::info, "policy changed for " + next_thing.str() + ": publishing all features again"});
+            out.push_back(log{log_level::info,
+                              "policy changed for " + next_thing.str() + ": publishing all features again"});
             break;
         case identity_change::thing_changed:
-            out.push_back(
-                log{log_level::info, "identity changed: thing " + model.thing()->str() + " -> " + next_thing.str()});
+            out.push_back(log{log_level::info,
+                              "identity changed: thing " + model.thing()->str() + " -> " + next_thing.str()});
             if (!command_filter_.empty()) {  // the old thing is unknown from now on
                 out.push_back(unsubscribe{command_filter_});
                 command_filter_.clear();
@@ -73,14 +74,15 @@ void registration::on_file(const std::string& path, const std::optional<std::str
         return;
     }
     if (!error.empty()) {
-        out.push_back(log{log_level::warn,
-                          "cannot read " + path + ": " + error + "; stale Container features are not cleaned up"});
+        out.push_back(log{log_level::warn, "cannot read " + path + ": " + error +
+                                               "; stale Container features are not cleaned up"});
     } else if (content) {
         auto parsed = parse_persisted(*content);
         if (auto* ids = std::get_if<std::set<std::string>>(&parsed)) {
             persisted_ = std::move(*ids);
         } else {
-            out.push_back(log{log_level::warn, "ignoring corrupt " + path + ": " + std::get<std::string>(parsed)});
+            out.push_back(
+                log{log_level::warn, "ignoring corrupt " + path + ": " + std::get<std::string>(parsed)});
         }
     }
     if (state_ == state::awaiting_file) {
@@ -104,11 +106,11 @@ void registration::on_subscribe_failed(const std::string& filter, const std::str
                                        const thing_model& model, actions& out) const {
     if (filter == command_filter_) {
         out.push_back(log{log_level::error, "cloud commands for " + model.thing()->str() +
-                                                " are not received: subscribing " + filter + " failed (" + reason +
-                                                "); retrying"});
+                                                " are not received: subscribing " + filter + " failed (" +
+                                                reason + "); retrying"});
     } else if (filter == identity_response_topic) {
-        out.push_back(log{log_level::error, std::string("the identity cannot be received: subscribing ") + filter +
-                                                " failed (" + reason + "); retrying"});
+        out.push_back(log{log_level::error, std::string("the identity cannot be received: subscribing ") +
+                                                filter + " failed (" + reason + "); retrying"});
     }
 }
 

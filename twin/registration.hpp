@@ -14,7 +14,7 @@
 namespace twin {
 
 class registration {
-public:
+  public:
     enum class state {
         no_identity,             // connected or not, nothing is published
         awaiting_list_and_file,  // an identity: waiting for a fresh List and the persistence file
@@ -54,7 +54,7 @@ public:
     }
     bool thing_deleted() const { return state_ == state::thing_deleted; }
 
-private:
+  private:
     void finish(thing_model& model, actions& out);
     void subscribe_commands(const thing_model& model, actions& out);
 

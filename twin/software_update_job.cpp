@@ -15,18 +15,21 @@ void software_update_job::submit(const command_request& req, core_context& ctx, 
     job j;
     if (req.operation == "install") {
         auto a = decode_update_action(value);
-        if (auto* e = std::get_if<std::string>(&a)) return reply_outbox_error(req, parameter_invalid(*e), out);
+        if (auto* e = std::get_if<std::string>(&a))
+            return reply_outbox_error(req, parameter_invalid(*e), out);
         j.update = std::move(std::get<update_action>(a));
         j.status.correlation_id = j.update.correlation_id;
     } else if (req.operation == "remove") {
         auto a = decode_remove_action(value);
-        if (auto* e = std::get_if<std::string>(&a)) return reply_outbox_error(req, parameter_invalid(*e), out);
+        if (auto* e = std::get_if<std::string>(&a))
+            return reply_outbox_error(req, parameter_invalid(*e), out);
         j.install = false;
         j.removal = std::move(std::get<remove_action>(a));
         j.status.correlation_id = j.removal.correlation_id;
     } else {  // download, cancel, cancelRemove, ...
         return reply_outbox_error(
-            req, subject_not_found("unsupported operation called [operationId = " + req.operation + "]"), out);
+            req, subject_not_found("unsupported operation called [operationId = " + req.operation + "]"),
+            out);
     }
     reply_outbox(req, 204, std::nullopt, out);  // the flow reports through lastOperation
     queue_.push_back(std::move(j));
@@ -56,7 +59,8 @@ void software_update_job::call(kanto_request request, core_context& ctx, actions
 }
 
 void software_update_job::fail(bool rejected, const std::string& message, core_context& ctx, actions& out) {
-    out.push_back(log{log_level::warn, "software update " + job_->status.correlation_id + " failed: " + message});
+    out.push_back(
+        log{log_level::warn, "software update " + job_->status.correlation_id + " failed: " + message});
     job_->status.status = rejected ? "FINISHED_REJECTED" : "FINISHED_ERROR";
     job_->status.message = message;
     publish_status("lastFailedOperation", ctx, out);
@@ -97,7 +101,8 @@ void software_update_job::download_next(core_context& ctx, actions& out) {
     const auto& a = m.artifacts[j.artifact];
     const auto& url = !a.http_url.empty() ? a.http_url : a.https_url;
     if (url.empty()) {
-        return fail(false, "the SoftwareArtifact [" + a.filename + "] has no HTTP or HTTPS download link", ctx, out);
+        return fail(false, "the SoftwareArtifact [" + a.filename + "] has no HTTP or HTTPS download link",
+                    ctx, out);
     }
     phase_ = phase::download;
     waiting_ = ctx.new_call();
@@ -239,7 +244,8 @@ void software_update_job::on_kanto_done(std::uint64_t id, const kanto_result& re
             return start_containers(ctx, out);
         case phase::remove_get:
             if (!result.ok) return remove_failed(result.error, ctx, out);
-            if (!result.container) return remove_failed("container with ID = " + j.container_id + " does not exist", ctx, out);
+            if (!result.container)
+                return remove_failed("container with ID = " + j.container_id + " does not exist", ctx, out);
             {
                 phase_ = phase::remove;
                 kcm::svc::RemoveContainerRequest req;

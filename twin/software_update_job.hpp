@@ -18,7 +18,7 @@
 namespace twin {
 
 class software_update_job {
-public:
+  public:
     enum class phase { idle, download, create, start, remove_get, remove, removed_read };
 
     // The install or remove operation: answered at once (204 or an error), then queued.
@@ -31,7 +31,7 @@ public:
     phase current() const { return phase_; }
     std::size_t queued() const { return queue_.size(); }
 
-private:
+  private:
     struct job {
         bool install = true;
         update_action update;

@@ -27,7 +27,9 @@ json::object definition_only(std::string_view definition) {
 
 }  // namespace
 
-std::string feature_path(std::string_view feature) { return "/features/" + std::string(feature); }
+std::string feature_path(std::string_view feature) {
+    return "/features/" + std::string(feature);
+}
 
 bool thing_model::enabled(std::string_view feature) const {
     return std::find(config_.features.begin(), config_.features.end(), feature) != config_.features.end();
@@ -38,7 +40,9 @@ void thing_model::set_thing(const thing_id& thing, const std::string& tenant) {
     event_topic_ = event_topic(tenant, thing);
 }
 
-std::string thing_model::persistence_path() const { return twin::persistence_path(config_.home_dir, *thing_); }
+std::string thing_model::persistence_path() const {
+    return twin::persistence_path(config_.home_dir, *thing_);
+}
 std::string thing_model::legacy_persistence_path() const {
     return twin::legacy_persistence_path(config_.home_dir, *thing_);
 }
@@ -67,8 +71,8 @@ void thing_model::write_persisted(bool null_when_empty, actions& out) const {
     out.push_back(write_file{persistence_path(), serialize_persisted(persisted_, null_when_empty)});
 }
 
-container_change thing_model::observe(const std::string& id, const kcm::types::Container* now, bool publishing,
-                                      actions& out) {
+container_change thing_model::observe(const std::string& id, const kcm::types::Container* now,
+                                      bool publishing, actions& out) {
     auto it = known_.find(id);
     if (it == known_.end() && now == nullptr) return container_change::none;
     if (!publishing) {  // nothing is published without an identity; registration sends everything
@@ -116,7 +120,8 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
             publish_modify(path + "/properties/status/name", json::value(now->name()), out);
         }
         auto config = container_config_json(*now);
-        if (config != container_config_json(before)) publish_modify(path + "/properties/status/config", config, out);
+        if (config != container_config_json(before))
+            publish_modify(path + "/properties/status/config", config, out);
         auto state = container_state_json(now->state());
         if (state != container_state_json(before.state())) publish_modify(state_path, state, out);
     }
@@ -134,7 +139,8 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
         }
         for (const auto& id : persisted) {
             if (known_.count(id) != 0) continue;
-            out.push_back(publish{event_topic_, twin_delete(*thing_, feature_path(features::container_feature_id(id)))});
+            out.push_back(publish{event_topic_,
+                                  twin_delete(*thing_, feature_path(features::container_feature_id(id)))});
             ++stale;
         }
         persisted_.clear();

@@ -22,7 +22,7 @@ namespace twin {
 enum class container_change { none, created, removed, updated, started };
 
 class thing_model {
-public:
+  public:
     explicit thing_model(const core_config& config) : config_(config) {}
 
     bool enabled(std::string_view feature) const;
@@ -33,7 +33,8 @@ public:
     std::string legacy_persistence_path() const;
 
     // Records an observation of container `id` (null: gone); when `publish`, sends the difference.
-    container_change observe(const std::string& id, const kcm::types::Container* now, bool publishing, actions& out);
+    container_change observe(const std::string& id, const kcm::types::Container* now, bool publishing,
+                             actions& out);
 
     // The registration burst (things.md §6.2): every feature, stale Container features deleted.
     // Returns the number of stale features.
@@ -45,7 +46,7 @@ public:
     const std::map<std::string, kcm::types::Container>& containers() const { return known_; }
     std::vector<const kcm::types::Container*> sorted_containers() const;
 
-private:
+  private:
     void publish_dependencies(actions& out) const;
     void write_persisted(bool null_when_empty, actions& out) const;
 
@@ -53,7 +54,7 @@ private:
     std::optional<thing_id> thing_;
     std::string event_topic_;
     std::map<std::string, kcm::types::Container> known_;  // the last observation, sorted by id
-    std::set<std::string> persisted_;                    // ids in the persistence file
+    std::set<std::string> persisted_;                     // ids in the persistence file
 };
 
 std::string feature_path(std::string_view feature);

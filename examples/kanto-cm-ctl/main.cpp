@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
+#include <boost/program_options.hpp>
 
 #include "kanto_cm_api.hpp"
 
@@ -42,14 +42,11 @@ int main(int argc, char** argv) {
         "  rename ID NAME\n"
         "  remove ID                 (--force to remove a running one)\n"
         "options");
-    desc.add_options()
-        ("help,h", "show this help")
-        ("socket", po::value(&socket_path), "Kanto-CM unix socket")
-        ("name", po::value(&name), "container name for create")
-        ("env", po::value(&env)->composing(), "NAME=value for create (repeatable)")
-        ("force", po::bool_switch(&force), "force remove")
-        ("command", po::value(&command))
-        ("args", po::value(&args));
+    desc.add_options()("help,h", "show this help")("socket", po::value(&socket_path), "Kanto-CM unix socket")(
+        "name", po::value(&name), "container name for create")("env", po::value(&env)->composing(),
+                                                               "NAME=value for create (repeatable)")(
+        "force", po::bool_switch(&force), "force remove")("command", po::value(&command))("args",
+                                                                                          po::value(&args));
     po::positional_options_description pos;
     pos.add("command", 1).add("args", -1);
     po::variables_map vm;
@@ -79,10 +76,11 @@ int main(int argc, char** argv) {
         if (auto st = stub->List(context().get(), {}, &resp); !st.ok()) return fail(st);
         std::vector<kcm::types::Container> all(resp.containers().begin(), resp.containers().end());
         std::sort(all.begin(), all.end(), [](auto& a, auto& b) { return a.name() < b.name(); });
-        std::cout << fmt::format("{:<36}  {:<16}  {:<44}  {:<8}  {}\n", "ID", "NAME", "IMAGE", "STATUS", "PID");
+        std::cout << fmt::format("{:<36}  {:<16}  {:<44}  {:<8}  {}\n", "ID", "NAME", "IMAGE", "STATUS",
+                                 "PID");
         for (const auto& c : all) {
-            std::cout << fmt::format("{:<36}  {:<16}  {:<44}  {:<8}  {}\n", c.id(), c.name(), c.image().name(),
-                                     c.state().status(), c.state().pid());
+            std::cout << fmt::format("{:<36}  {:<16}  {:<44}  {:<8}  {}\n", c.id(), c.name(),
+                                     c.image().name(), c.state().status(), c.state().pid());
         }
         return 0;
     }

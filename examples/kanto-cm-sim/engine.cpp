@@ -22,7 +22,9 @@ extern char** environ;
 namespace sim {
 namespace {
 
-std::string not_found(const std::string& id) { return fmt::format("no such container with id = {} exists", id); }
+std::string not_found(const std::string& id) {
+    return fmt::format("no such container with id = {} exists", id);
+}
 
 // What containerd reports for an image that cannot be pulled: a refused connection for an explicit
 // host:port registry, else an unresolvable reference.
@@ -38,12 +40,15 @@ std::string pull_error(const std::string& image) {
         tag = repo.substr(colon + 1);
         repo.resize(colon);
     }
-    return fmt::format("failed to resolve reference \"{}\": failed to do request: Head \"http://{}/v2/{}/manifests/{}\": "
-                       "dial tcp {}: connect: connection refused",
-                       image, registry, repo, tag, registry);
+    return fmt::format(
+        "failed to resolve reference \"{}\": failed to do request: Head \"http://{}/v2/{}/manifests/{}\": "
+        "dial tcp {}: connect: connection refused",
+        image, registry, repo, tag, registry);
 }
 
-std::string now_text() { return rfc3339_nano(std::chrono::system_clock::now()); }
+std::string now_text() {
+    return rfc3339_nano(std::chrono::system_clock::now());
+}
 
 bool is_running_or_paused(const kcm::types::Container& c) {
     return c.state().status() == "Running" || c.state().status() == "Paused";
@@ -57,10 +62,10 @@ bool same(const google::protobuf::Message& a, const google::protobuf::Message& b
 
 struct engine::record {
     kcm::types::Container c;
-    pid_t pid = 0;              // live process, 0 when none
+    pid_t pid = 0;  // live process, 0 when none
     int pidfd = -1;
-    bool stopping = false;      // a Stop/Remove is signalling the process and waits for its end
-    int last_exit = 0;          // exit code of the process that ended last
+    bool stopping = false;  // a Stop/Remove is signalling the process and waits for its end
+    int last_exit = 0;      // exit code of the process that ended last
     bool restart_pending = false;
     clock::time_point restart_at{};
     std::chrono::milliseconds backoff{0};
@@ -68,12 +73,16 @@ struct engine::record {
 };
 
 engine::engine(engine_options options)
-    : options_(std::move(options)), files_(options_.home), wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    : options_(std::move(options)),
+      files_(options_.home),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     restore();
     supervisor_ = std::thread([this] { supervise(); });
 }
 
-engine::~engine() { shutdown(); }
+engine::~engine() {
+    shutdown();
+}
 
 std::shared_ptr<engine::record> engine::find(const std::string& id) const {
     auto it = records_.find(id);
@@ -279,7 +288,8 @@ std::string engine::start(const std::string& id) {
     if (shutting_down_) return "the simulator is shutting down";
     const auto& status = r->c.state().status();
     if (status == "Paused") {
-        return fmt::format("the container with id = {} is paused - cannot start it - try unpausing it instead", id);
+        return fmt::format(
+            "the container with id = {} is paused - cannot start it - try unpausing it instead", id);
     }
     if (status == "Running") return fmt::format("the container with id = {} is already running", id);
     if (status == "Dead") return fmt::format("the container with id = {} is dead - cannot start it", id);
@@ -287,7 +297,8 @@ std::string engine::start(const std::string& id) {
     return do_start(*r, true);
 }
 
-std::string engine::stop_process(record& r, const kanto::stop_plan& plan, std::unique_lock<std::mutex>& lock) {
+std::string engine::stop_process(record& r, const kanto::stop_plan& plan,
+                                 std::unique_lock<std::mutex>& lock) {
     const auto gone_within = [&](std::int64_t seconds) {
         return changed_.wait_for(lock, std::chrono::seconds(seconds), [&] { return r.pid == 0; });
     };
@@ -395,7 +406,8 @@ std::string engine::update(const std::string& id, const kcm::types::UpdateOption
     }
     if (options->has_resources()) {
         const auto& res = options->resources();
-        const bool all_empty = res.memory().empty() && res.memory_reservation().empty() && res.memory_swap().empty();
+        const bool all_empty =
+            res.memory().empty() && res.memory_reservation().empty() && res.memory_swap().empty();
         if (all_empty) {
             if (hc->has_resources()) {
                 hc->clear_resources();
@@ -422,7 +434,8 @@ std::string engine::remove(const std::string& id, bool force, const kcm::types::
     auto r = find(id);
     if (!r) return not_found(id);
     if (is_running_or_paused(r->c) && !force) {
-        return fmt::format("container with id = {} is not stopped - must set the force flag to true to remove it", id);
+        return fmt::format(
+            "container with id = {} is not stopped - must set the force flag to true to remove it", id);
     }
     const auto plan = kanto::resolve_stop_options(options, options_.default_stop_timeout, force);
     if (!plan.error.empty()) return plan.error;
@@ -475,7 +488,8 @@ logs_outcome engine::logs(const std::string& id, int tail) const {
         constexpr std::size_t batch_limit = 3 * 1024 * 1024;
         std::string batch;
         for (const auto& l : lines) {
-            if (!batch.empty() && batch.size() + l.size() + 1 > batch_limit) out.messages.push_back(std::exchange(batch, {}));
+            if (!batch.empty() && batch.size() + l.size() + 1 > batch_limit)
+                out.messages.push_back(std::exchange(batch, {}));
             batch += l;
             batch += '\n';
         }

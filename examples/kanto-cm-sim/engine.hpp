@@ -16,10 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "container_rules.hpp"
 #include "kanto_cm_types.hpp"
 #include "process.hpp"
 #include "state_files.hpp"
-#include "container_rules.hpp"
 
 namespace sim {
 
@@ -46,7 +46,7 @@ struct logs_outcome {
 };
 
 class engine {
-public:
+  public:
     explicit engine(engine_options options);
     ~engine();
     engine(const engine&) = delete;
@@ -70,7 +70,7 @@ public:
     // Messages about state files that could not be restored at start-up.
     const std::vector<std::string>& restore_problems() const { return restore_problems_; }
 
-private:
+  private:
     struct record;
     using clock = std::chrono::steady_clock;
 

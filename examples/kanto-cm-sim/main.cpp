@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
+#include <boost/program_options.hpp>
 
 #include "engine.hpp"
 #include "service.hpp"
@@ -38,19 +38,22 @@ int main(int argc, char** argv) {
     po::options_description desc(
         "kanto-cm-sim: serves Kanto-CM's Containers and SystemInfo gRPC services on a unix socket;\n"
         "containers are real child processes (their cmd when it names a host executable, else a sleeper)");
-    desc.add_options()
-        ("help,h", "show this help")
-        ("socket", po::value(&socket_path)->required(), "unix socket path to listen on (required)")
-        ("home", po::value(&home)->required(),
-         "state directory; container files go to <home>/containers/<id>/config.json (required)")
-        ("stop-timeout", po::value(&options.default_stop_timeout)->default_value(30),
-         "default stop timeout in seconds (manager.default_ctrs_stop_timeout)")
-        ("fail-pull", po::value(&options.fail_pull)->composing()->default_value({"pull-fails", "127.0.0.1:1/"}, "pull-fails 127.0.0.1:1/"),
-         "Create fails like an image pull error for images whose name contains this text (repeatable)")
-        ("ignore-sigterm", po::value(&options.ignore_sigterm)->composing(),
-         "containers of images whose name contains this text ignore SIGTERM, like a PID 1 without handlers (repeatable)")
-        ("pull-delay", po::value(&delays)->composing(),
-         "TEXT=MS: Create of images whose name contains TEXT takes MS milliseconds (repeatable)");
+    desc.add_options()("help,h", "show this help")("socket", po::value(&socket_path)->required(),
+                                                   "unix socket path to listen on (required)")(
+        "home", po::value(&home)->required(),
+        "state directory; container files go to <home>/containers/<id>/config.json (required)")(
+        "stop-timeout", po::value(&options.default_stop_timeout)->default_value(30),
+        "default stop timeout in seconds (manager.default_ctrs_stop_timeout)")(
+        "fail-pull",
+        po::value(&options.fail_pull)
+            ->composing()
+            ->default_value({"pull-fails", "127.0.0.1:1/"}, "pull-fails 127.0.0.1:1/"),
+        "Create fails like an image pull error for images whose name contains this text (repeatable)")(
+        "ignore-sigterm", po::value(&options.ignore_sigterm)->composing(),
+        "containers of images whose name contains this text ignore SIGTERM, like a PID 1 without handlers "
+        "(repeatable)")(
+        "pull-delay", po::value(&delays)->composing(),
+        "TEXT=MS: Create of images whose name contains TEXT takes MS milliseconds (repeatable)");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);

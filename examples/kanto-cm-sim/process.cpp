@@ -1,8 +1,8 @@
 #include "process.hpp"
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,7 +16,9 @@ namespace sim {
 
 std::vector<std::string> resolve_command(const std::vector<std::string>& cmd) {
     namespace fs = std::filesystem;
-    auto executable = [](const fs::path& p) { return ::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p); };
+    auto executable = [](const fs::path& p) {
+        return ::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p);
+    };
     if (!cmd.empty() && !cmd[0].empty()) {
         std::string found;
         if (cmd[0].find('/') != std::string::npos) {

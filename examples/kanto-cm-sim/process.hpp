@@ -18,16 +18,16 @@
 namespace sim {
 
 struct spawn_spec {
-    std::vector<std::string> argv;     // argv[0] must be an executable path
-    std::vector<std::string> env;      // full environment, NAME=value
-    std::string output_path;           // stdout and stderr are appended here
-    bool ignore_sigterm = false;       // start with SIGTERM ignored (inherited through exec)
+    std::vector<std::string> argv;  // argv[0] must be an executable path
+    std::vector<std::string> env;   // full environment, NAME=value
+    std::string output_path;        // stdout and stderr are appended here
+    bool ignore_sigterm = false;    // start with SIGTERM ignored (inherited through exec)
 };
 
 struct spawned {
     pid_t pid = -1;
-    int pidfd = -1;                    // readable when the process ends
-    std::string error;                 // non-empty when the spawn failed
+    int pidfd = -1;     // readable when the process ends
+    std::string error;  // non-empty when the spawn failed
 };
 
 // The command a container runs: its cmd when cmd[0] is an executable on this host (absolute, or
@@ -35,7 +35,7 @@ struct spawned {
 std::vector<std::string> resolve_command(const std::vector<std::string>& cmd);
 
 class spawner {
-public:
+  public:
     spawner();
     ~spawner();
     spawner(const spawner&) = delete;
@@ -43,7 +43,7 @@ public:
 
     spawned spawn(const spawn_spec& spec);
 
-private:
+  private:
     void run();
 
     std::mutex mu_;

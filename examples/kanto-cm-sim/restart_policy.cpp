@@ -20,8 +20,8 @@ std::chrono::milliseconds next_backoff(std::chrono::milliseconds previous, std::
                                        std::int64_t retry_timeout_seconds) {
     using namespace std::chrono;
     const milliseconds first{100};
-    const milliseconds cap = retry_timeout_seconds > 0 ? milliseconds(seconds(retry_timeout_seconds))
-                                                       : milliseconds(seconds(60));
+    const milliseconds cap =
+        retry_timeout_seconds > 0 ? milliseconds(seconds(retry_timeout_seconds)) : milliseconds(seconds(60));
     if (previous.count() == 0 || ran_for >= seconds(10)) return std::min(first, cap);
     return std::min(previous * 2, cap);
 }

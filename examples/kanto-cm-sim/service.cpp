@@ -85,7 +85,8 @@ grpc::Status containers_service::Update(grpc::ServerContext*, const kcm::svc::Up
 grpc::Status containers_service::Restart(grpc::ServerContext*, const kcm::svc::RestartContainerRequest*,
                                          google::protobuf::Empty*) {
     // The real handler returns a nil reply, which grpc-go fails to marshal.
-    return grpc::Status(grpc::StatusCode::INTERNAL, "grpc: error while marshaling: proto: Marshal called with nil");
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        "grpc: error while marshaling: proto: Marshal called with nil");
 }
 
 grpc::Status containers_service::Pause(grpc::ServerContext*, const kcm::svc::PauseContainerRequest* req,

@@ -8,7 +8,7 @@
 namespace sim {
 
 class containers_service final : public kcm::svc::Containers::Service {
-public:
+  public:
     explicit containers_service(engine& e) : engine_(e) {}
 
     grpc::Status Create(grpc::ServerContext*, const kcm::svc::CreateContainerRequest*,
@@ -41,12 +41,12 @@ public:
     grpc::Status Logs(grpc::ServerContext*, const kcm::svc::GetLogsRequest*,
                       grpc::ServerWriter<kcm::svc::GetLogsResponse>*) override;
 
-private:
+  private:
     engine& engine_;
 };
 
 class system_info_service final : public kcm::sysinfo::SystemInfo::Service {
-public:
+  public:
     grpc::Status ProjectInfo(grpc::ServerContext*, const google::protobuf::Empty*,
                              kcm::sysinfo::ProjectInfoResponse*) override;
 };

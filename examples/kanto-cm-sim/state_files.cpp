@@ -17,7 +17,9 @@ state_files::state_files(std::filesystem::path home) : root_(std::move(home) / "
     std::filesystem::create_directories(root_);
 }
 
-std::filesystem::path state_files::container_dir(const std::string& id) const { return root_ / id; }
+std::filesystem::path state_files::container_dir(const std::string& id) const {
+    return root_ / id;
+}
 
 std::string state_files::write(const kcm::types::Container& c) const {
     std::string json;
@@ -62,8 +64,10 @@ std::vector<kcm::types::Container> state_files::load(std::vector<std::string>& p
         std::stringstream text;
         text << in.rdbuf();
         kcm::types::Container c;
-        if (auto st = google::protobuf::util::JsonStringToMessage(text.str(), &c); !st.ok() || c.id().empty()) {
-            problems.push_back(fmt::format("{}: {}", file.string(), st.ok() ? "no container id" : st.ToString()));
+        if (auto st = google::protobuf::util::JsonStringToMessage(text.str(), &c);
+            !st.ok() || c.id().empty()) {
+            problems.push_back(
+                fmt::format("{}: {}", file.string(), st.ok() ? "no container id" : st.ToString()));
             continue;
         }
         out.push_back(std::move(c));

@@ -14,7 +14,7 @@
 namespace sim {
 
 class state_files {
-public:
+  public:
     explicit state_files(std::filesystem::path home);
 
     std::filesystem::path container_dir(const std::string& id) const;
@@ -24,7 +24,7 @@ public:
     // Every container found under <home>/containers; unreadable files are reported in `problems`.
     std::vector<kcm::types::Container> load(std::vector<std::string>& problems) const;
 
-private:
+  private:
     std::filesystem::path root_;
 };
 

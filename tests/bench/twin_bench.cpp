@@ -47,9 +47,10 @@ int main() {
         const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
         std::size_t bytes = 0;
         for (const auto& m : observer.raw_log()) bytes += m.payload.size();
-        fmt::print("{:5} containers: identity -> last of {:4} registration messages ({:7.1f} kB) in {:7.1f} ms; "
-                   "bridge RSS {:.1f} MB before, {:.1f} MB after\n",
-                   n, burst.size(), bytes / 1000.0, ms, idle_rss / 1024.0, rss_kib(bridge.pid()) / 1024.0);
+        fmt::print(
+            "{:5} containers: identity -> last of {:4} registration messages ({:7.1f} kB) in {:7.1f} ms; "
+            "bridge RSS {:.1f} MB before, {:.1f} MB after\n",
+            n, burst.size(), bytes / 1000.0, ms, idle_rss / 1024.0, rss_kib(bridge.pid()) / 1024.0);
     }
     return 0;
 }

@@ -83,7 +83,8 @@ TEST_CASE("http_fetch: stop cancels a download in flight; its completion never r
     asio::io_context io;
     bridge::http_fetch fetch(io, 60000ms, 1024);
     bool completed = false;
-    fetch.get("http://127.0.0.1:" + std::to_string(silent.port) + "/x", [&](twin::http_result) { completed = true; });
+    fetch.get("http://127.0.0.1:" + std::to_string(silent.port) + "/x",
+              [&](twin::http_result) { completed = true; });
     io.run_for(100ms);
     CHECK(fetch.in_flight() == 1);
     fetch.stop();
@@ -98,7 +99,8 @@ TEST_CASE("http_fetch: one deadline for the whole download, connect and name res
     asio::io_context io;
     bridge::http_fetch fetch(io, 300ms, 1024);
     std::optional<twin::http_result> result;
-    fetch.get("http://127.0.0.1:" + std::to_string(silent.port) + "/x", [&](twin::http_result r) { result = std::move(r); });
+    fetch.get("http://127.0.0.1:" + std::to_string(silent.port) + "/x",
+              [&](twin::http_result r) { result = std::move(r); });
     REQUIRE(run_until(io, [&] { return result.has_value(); }));
     CHECK_FALSE(result->ok);
     CHECK(result->error.find("timed out after 300 ms") != std::string::npos);
@@ -111,9 +113,10 @@ TEST_CASE("mqtt_link: a subscription Paho refuses is reported to the owner and r
     cfg.broker_url = broker.url();
     bool connected = false;
     std::vector<std::string> failures;
-    bridge::mqtt_link link(io, cfg,
-                           {[&] { connected = true; }, [](const std::string&) {}, [](std::string, std::string) {}, [] {},
-                            [&](const std::string& filter, const std::string&) { failures.push_back(filter); }});
+    bridge::mqtt_link link(
+        io, cfg,
+        {[&] { connected = true; }, [](const std::string&) {}, [](std::string, std::string) {}, [] {},
+         [&](const std::string& filter, const std::string&) { failures.push_back(filter); }});
     link.start();
     REQUIRE(run_until(io, [&] { return connected; }));
     const std::string bad("bad/\xff\xfe", 6);  // not UTF-8: refused before it is sent
@@ -129,7 +132,9 @@ TEST_CASE("mqtt_link: a subscription Paho refuses is reported to the owner and r
     link.stop();
 }
 
-TEST_CASE("state_watch: a container's file change is reported; removing and re-creating the directory keeps it working") {
+TEST_CASE(
+    "state_watch: a container's file change is reported; removing and re-creating the directory keeps it "
+    "working") {
     harness::temp_dir dir;
     const auto containers = dir.path() / "containers";
     std::filesystem::create_directories(containers / "a");
@@ -150,7 +155,8 @@ TEST_CASE("state_watch: a container's file change is reported; removing and re-c
     changed.clear();
     for (int i = 0; i < 100 && changed.empty(); ++i) {
         std::ofstream(containers / "b" / "config.json") << "{}";
-        run_until(io, [&] { return !changed.empty(); }, 100ms);
+        run_until(
+            io, [&] { return !changed.empty(); }, 100ms);
     }
     REQUIRE_FALSE(changed.empty());
     CHECK(changed.back() == "b");

@@ -15,8 +15,8 @@
 #include <regex>
 #include <set>
 
-#include <boost/json.hpp>
 #include <google/protobuf/util/json_util.h>
+#include <boost/json.hpp>
 
 #include "harness.hpp"
 #include "mqtt_client.hpp"
@@ -52,8 +52,10 @@ std::vector<recorded_step> recorded_d_steps(const std::vector<json::object>& lin
             continue;
         }
         if (steps.empty()) continue;
-        if (topic.find("/req/") != std::string::npos) steps.back().requests.emplace_back(topic, payload);
-        else steps.back().outputs.emplace_back(topic, payload);
+        if (topic.find("/req/") != std::string::npos)
+            steps.back().requests.emplace_back(topic, payload);
+        else
+            steps.back().outputs.emplace_back(topic, payload);
     }
     return steps;
 }
@@ -68,7 +70,8 @@ void await_command_subscription(harness::mqtt_client& cloud, harness::mqtt_clien
     const auto end = std::chrono::steady_clock::now() + 15s;
     int sent = 0, first_answered = -1;
     while (first_answered < 0 && std::chrono::steady_clock::now() < end) {
-        cloud.publish(std::string("command//") + thing + "/req/probe-" + std::to_string(sent++) + "/probe", probe, 1);
+        cloud.publish(std::string("command//") + thing + "/req/probe-" + std::to_string(sent++) + "/probe",
+                      probe, 1);
         for (auto m = observer.next(200ms); m; m = observer.next(1ms)) {
             const auto at = m->topic.find("/res/probe-");
             if (at != std::string::npos) {
@@ -122,7 +125,8 @@ struct replay_session {
 // Varies between runs (conformance README): ids, pids, timestamps, metric values.
 std::string normalise(std::string text, const std::map<std::string, std::string>& id_names) {
     for (const auto& [id, name] : id_names) text = replace_all(text, id, name);
-    static const std::regex pid(R"re("pid":\d+)re"), time(R"re("(createdAt|startedAt|finishedAt)":"[^"]+")re");
+    static const std::regex pid(R"re("pid":\d+)re"),
+        time(R"re("(createdAt|startedAt|finishedAt)":"[^"]+")re");
     text = std::regex_replace(text, pid, R"("pid":"PID")");
     return std::regex_replace(text, time, R"("$1":"TIME")");
 }
@@ -151,12 +155,15 @@ std::string canonical(const std::string& topic, const std::string& payload) {
 TEST_CASE("conformance: the recording's commands d1-d43 get the real daemon's answers and twin updates") {
     const auto lines = harness::recording_lines();
     replay_session s(lines);
-    auto is_data = [](const std::string& payload) { return payload.find("/outbox/messages/data") != std::string::npos; };
+    auto is_data = [](const std::string& payload) {
+        return payload.find("/outbox/messages/data") != std::string::npos;
+    };
     for (auto step : recorded_d_steps(lines)) {
         CAPTURE(step.name);
         // Metrics data: values, timing and the counters a machine exposes vary (conformance README), so
         // data messages are checked for presence, envelope and filter below, not compared.
-        const auto recorded_data = std::count_if(step.outputs.begin(), step.outputs.end(), [&](const auto& o) { return is_data(o.second); });
+        const auto recorded_data = std::count_if(step.outputs.begin(), step.outputs.end(),
+                                                 [&](const auto& o) { return is_data(o.second); });
         std::erase_if(step.outputs, [&](const auto& o) { return is_data(o.second); });
         for (const auto& [topic, payload] : step.requests) s.cloud.publish(s.ours(topic), s.ours(payload), 1);
         REQUIRE_MESSAGE(s.bridge->alive(), s.bridge->log());
@@ -176,12 +183,16 @@ TEST_CASE("conformance: the recording's commands d1-d43 get the real daemon's an
             for (const auto& d : data) {
                 const auto env = json::parse(d.payload);
                 CHECK(env.at("topic") == "org.acme/gw-1:dev-7:edge:containers/things/live/messages/data");
-                CHECK(env.at("headers") == json::parse(R"({"content-type":"application/json","response-required":false})"));
+                CHECK(env.at("headers") ==
+                      json::parse(R"({"content-type":"application/json","response-required":false})"));
                 CHECK(env.at("value").at("timestamp").is_int64());
                 for (const auto& o : env.at("value").at("snapshot").as_array()) {
-                    if (step.name != "d39-metrics-request-filter-cpu") continue;  // filter: one originator, cpu.* only
-                    CHECK(o.at("originator") == json::value("Container:" + s.ours("75e634d5-1b9f-4d25-8f36-80fe22f36d42")));
-                    for (const auto& m : o.at("measurements").as_array()) CHECK(m.at("id") == "cpu.utilization");
+                    if (step.name != "d39-metrics-request-filter-cpu")
+                        continue;  // filter: one originator, cpu.* only
+                    CHECK(o.at("originator") ==
+                          json::value("Container:" + s.ours("75e634d5-1b9f-4d25-8f36-80fe22f36d42")));
+                    for (const auto& m : o.at("measurements").as_array())
+                        CHECK(m.at("id") == "cpu.utilization");
                 }
             }
         } else if (step.name.find("metrics-stop") != std::string::npos) {
@@ -189,10 +200,12 @@ TEST_CASE("conformance: the recording's commands d1-d43 get the real daemon's an
         }
         // Containers created by this step (d1, d2): map the recorded id to ours via the 200 answers.
         for (const auto& [topic, payload] : step.outputs) {
-            if (topic.find("/res/") == std::string::npos || topic.substr(topic.size() - 4) != "/200") continue;
+            if (topic.find("/res/") == std::string::npos || topic.substr(topic.size() - 4) != "/200")
+                continue;
             for (const auto& m : got) {
-                if (m.topic == s.ours(topic)) s.ids[std::string(json::parse(payload).at("value").as_string())] =
-                    std::string(json::parse(m.payload).at("value").as_string());
+                if (m.topic == s.ours(topic))
+                    s.ids[std::string(json::parse(payload).at("value").as_string())] =
+                        std::string(json::parse(m.payload).at("value").as_string());
             }
         }
         std::map<std::string, std::string> names;  // both sides' ids -> a shared placeholder
@@ -207,11 +220,13 @@ TEST_CASE("conformance: the recording's commands d1-d43 get the real daemon's an
             const auto space = text.find(' ');
             return text.substr(0, space + 1) + json::serialize(sorted(json::parse(text.substr(space + 1))));
         };
-        for (const auto& [topic, payload] : step.outputs) expected.insert(canonical_normalised(topic, payload));
+        for (const auto& [topic, payload] : step.outputs)
+            expected.insert(canonical_normalised(topic, payload));
         for (const auto& m : got) {
             auto text = canonical_normalised(m.topic, m.payload);
             // The simulator's sleeper ends with 143 on SIGTERM where the recording's busybox sh exited 0.
-            if (step.name == "d3-stop" || step.name == "d29-oneway-empty-reqid-stop") text = replace_all(text, R"("exitCode":143,)", "");
+            if (step.name == "d3-stop" || step.name == "d29-oneway-empty-reqid-stop")
+                text = replace_all(text, R"("exitCode":143,)", "");
             actual.insert(text);
         }
         std::string diff;
@@ -225,7 +240,8 @@ TEST_CASE("conformance: the recording's commands d1-d43 get the real daemon's an
         CHECK(actual == expected);
         // A success answer comes after the twin updates it caused, as with the real daemon.
         if (!got.empty() && got.back().topic.find("/res/") == std::string::npos) {
-            CHECK(std::none_of(got.begin(), got.end(), [](const auto& m) { return m.topic.find("/res/2") != std::string::npos; }));
+            CHECK(std::none_of(got.begin(), got.end(),
+                               [](const auto& m) { return m.topic.find("/res/2") != std::string::npos; }));
         }
     }
     CHECK(s.bridge->alive());
@@ -243,7 +259,8 @@ struct command_session {
     harness::mqtt_client cloud{broker.url()};
     int next_req = 1;
 
-    explicit command_session(std::vector<std::string> sim_args = {}, std::vector<std::string> bridge_args = {})
+    explicit command_session(std::vector<std::string> sim_args = {},
+                             std::vector<std::string> bridge_args = {})
         : sim(std::move(sim_args)) {
         observer.subscribe("e/#", 1);
         observer.subscribe("command//+/res/#", 1);
@@ -270,22 +287,26 @@ struct command_session {
     }
 
     // Publishes a live message for `feature`/`op` and returns its request id.
-    std::string send(const std::string& feature, const std::string& op, const std::optional<std::string>& value = {},
-                     bool response_required = true) {
+    std::string send(const std::string& feature, const std::string& op,
+                     const std::optional<std::string>& value = {}, bool response_required = true) {
         const auto req_id = "t-" + std::to_string(next_req++);
-        json::object env{{"topic", std::string("org.acme/gw-1:dev-7:edge:containers/things/live/messages/") + op},
-                         {"headers", json::object{{"correlation-id", "c-" + req_id}, {"response-required", response_required}}},
-                         {"path", "/features/" + feature + "/inbox/messages/" + op}};
+        json::object env{
+            {"topic", std::string("org.acme/gw-1:dev-7:edge:containers/things/live/messages/") + op},
+            {"headers",
+             json::object{{"correlation-id", "c-" + req_id}, {"response-required", response_required}}},
+            {"path", "/features/" + feature + "/inbox/messages/" + op}};
         if (value) {
             env["headers"].as_object()["content-type"] = "application/json";
             env["value"] = json::parse(*value);
         }
-        cloud.publish(std::string("command//") + thing + "/req/" + req_id + "/" + op, json::serialize(env), 1);
+        cloud.publish(std::string("command//") + thing + "/req/" + req_id + "/" + op, json::serialize(env),
+                      1);
         return req_id;
     }
 
     // Messages until the response to `req_id` (included); twin messages before it are returned too.
-    std::vector<harness::mqtt_message> until_response(const std::string& req_id, std::chrono::milliseconds timeout = 20s,
+    std::vector<harness::mqtt_message> until_response(const std::string& req_id,
+                                                      std::chrono::milliseconds timeout = 20s,
                                                       const std::string& on_thing = thing) {
         std::vector<harness::mqtt_message> out;
         const auto prefix = "command//" + on_thing + "/res/" + req_id + "/";
@@ -300,7 +321,8 @@ struct command_session {
         return out;
     }
     // Messages whose path ends with `suffix`, collected until `done` holds for one of them.
-    std::vector<json::object> twin_until(const std::string& suffix, const std::function<bool(const json::object&)>& done,
+    std::vector<json::object> twin_until(const std::string& suffix,
+                                         const std::function<bool(const json::object&)>& done,
                                          std::chrono::milliseconds timeout = 20s) {
         std::vector<json::object> out;
         const auto end = std::chrono::steady_clock::now() + timeout;
@@ -309,7 +331,9 @@ struct command_session {
             if (!m || m->topic.rfind("e/", 0) != 0) continue;
             auto env = json::parse(m->payload).as_object();
             const std::string path(env.at("path").as_string());
-            if (path.size() < suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+            if (path.size() < suffix.size() ||
+                path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+                continue;
             out.push_back(env);
             if (done(env)) return out;
         }
@@ -318,7 +342,9 @@ struct command_session {
     }
 };
 
-json::object response_of(const std::vector<harness::mqtt_message>& ms) { return json::parse(ms.back().payload).as_object(); }
+json::object response_of(const std::vector<harness::mqtt_message>& ms) {
+    return json::parse(ms.back().payload).as_object();
+}
 int status_of(const std::vector<harness::mqtt_message>& ms) {
     const auto& t = ms.back().topic;
     return std::stoi(t.substr(t.rfind('/') + 1));
@@ -333,36 +359,54 @@ TEST_CASE("pipeline edge cases: non-JSON, wrong header types, one-way commands, 
     s.cloud.publish(base + "x-1/start", "this is not json", 1);
     auto ms = s.until_response("x-1");
     CHECK(ms.back().topic == std::string("command//") + thing + "/res/x-1/400");
-    CHECK(json::parse(ms.back().payload) ==
-          json::parse(R"({"topic":"unknown/unknown/things/twin/errors","headers":{"content-type":"application/json"},"path":"/",
+    CHECK(
+        json::parse(ms.back().payload) ==
+        json::parse(
+            R"({"topic":"unknown/unknown/things/twin/errors","headers":{"content-type":"application/json"},"path":"/",
             "value":{"error":"messages:parameter.invalid","status":400,
                      "message":"error parsing Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]"},"status":400})"));
 
     // An envelope without path, with a request id: the original crashes (B1); we answer 400.
-    s.cloud.publish(base + "x-2/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c2","response-required":true}})", 1);
+    s.cloud.publish(
+        base + "x-2/start",
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c2","response-required":true}})",
+        1);
     ms = s.until_response("x-2");
     CHECK(status_of(ms) == 400);
-    CHECK(response_of(ms).at("value").at("message") == "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]");
+    CHECK(response_of(ms).at("value").at("message") ==
+          "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]");
     CHECK(response_of(ms).at("headers").at("correlation-id") == "c2");
 
     // A topic with fewer than three segments.
-    s.cloud.publish(base + "x-3/start", R"({"topic":"org.acme/x","headers":{"correlation-id":"c3","response-required":true},"path":"/features/Metrics/inbox/messages/request"})", 1);
+    s.cloud.publish(
+        base + "x-3/start",
+        R"({"topic":"org.acme/x","headers":{"correlation-id":"c3","response-required":true},"path":"/features/Metrics/inbox/messages/request"})",
+        1);
     CHECK(response_of(s.until_response("x-3")).at("value").at("message") ==
           "invalid Ditto message topic received for device id [org.acme:gw-1:dev-7:edge:containers]");
 
     // Headers of the wrong type: the original panics (B2).
-    s.cloud.publish(base + "x-4/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":42,"response-required":true},"path":"/features/Metrics/inbox/messages/start"})", 1);
+    s.cloud.publish(
+        base + "x-4/start",
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":42,"response-required":true},"path":"/features/Metrics/inbox/messages/start"})",
+        1);
     ms = s.until_response("x-4");
     CHECK(status_of(ms) == 400);
     CHECK(response_of(ms).at("value").at("message") ==
-          "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]: correlation id header must be a string");
-    s.cloud.publish(base + "x-5/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c5","response-required":"yes"},"path":"/features/Metrics/inbox/messages/start"})", 1);
+          "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]: correlation "
+          "id header must be a string");
+    s.cloud.publish(
+        base + "x-5/start",
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c5","response-required":"yes"},"path":"/features/Metrics/inbox/messages/start"})",
+        1);
     CHECK(response_of(s.until_response("x-5")).at("value").at("message") ==
-          "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]: response-required header must be a boolean");
+          "invalid Ditto message received for device id [org.acme:gw-1:dev-7:edge:containers]: "
+          "response-required header must be a boolean");
 
     // Too large: refused unparsed with a 413.
-    std::string big = R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/x","headers":{},"path":"/","value":")" +
-                      std::string(5000, 'a') + "\"}";
+    std::string big =
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/x","headers":{},"path":"/","value":")" +
+        std::string(5000, 'a') + "\"}";
     s.cloud.publish(base + "x-6/start", big, 1);
     ms = s.until_response("x-6");
     CHECK(ms.back().topic == std::string("command//") + thing + "/res/x-6/413");
@@ -372,55 +416,79 @@ TEST_CASE("pipeline edge cases: non-JSON, wrong header types, one-way commands, 
     // One-way: executed, not answered (empty request id, response-required false).
     const auto id = s.create_container("oneway");
     s.twin_until("/features/Container:" + id, [](const auto&) { return true; });
-    s.cloud.publish(base + "/start", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c7","response-required":true},"path":"/features/Container:)" + id + R"(/inbox/messages/start"})", 1);
-    s.twin_until("/properties/status/state", [](const auto& e) { return e.at("value").at("status") == "RUNNING"; });
+    s.cloud.publish(
+        base + "/start",
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/start","headers":{"correlation-id":"c7","response-required":true},"path":"/features/Container:)" +
+            id + R"(/inbox/messages/start"})",
+        1);
+    s.twin_until("/properties/status/state",
+                 [](const auto& e) { return e.at("value").at("status") == "RUNNING"; });
     s.send("Container:" + id, "pause", std::nullopt, false);
-    s.twin_until("/properties/status/state", [](const auto& e) { return e.at("value").at("status") == "PAUSED"; });
+    s.twin_until("/properties/status/state",
+                 [](const auto& e) { return e.at("value").at("status") == "PAUSED"; });
     CHECK_FALSE(s.observer.next(800ms).has_value());  // no answers (a quiet window)
     CHECK(s.bridge->alive());
 }
 
-TEST_CASE("create, start, pause, resume, stopWithOptions, rename, update, remove: answers after their twin updates") {
+TEST_CASE(
+    "create, start, pause, resume, stopWithOptions, rename, update, remove: answers after their twin "
+    "updates") {
     command_session s;
-    auto ms = s.until_response(s.send("ContainerFactory", "createWithConfig",
-                                      R"({"imageRef":"docker.io/library/busybox:1.36","name":"seq","start":false,
+    auto ms =
+        s.until_response(s.send("ContainerFactory", "createWithConfig",
+                                R"({"imageRef":"docker.io/library/busybox:1.36","name":"seq","start":false,
                                           "config":{"env":["A=1"],"restartPolicy":{"type":"NO"}}})"));
     REQUIRE(status_of(ms) == 200);
     const std::string id(response_of(ms).at("value").as_string());
     std::vector<std::string> paths;
-    for (const auto& m : ms) paths.push_back(m.topic.rfind("e/", 0) == 0 ? std::string(json::parse(m.payload).at("path").as_string()) : "RESPONSE");
-    CHECK(paths == std::vector<std::string>{"/features/Container:" + id, "/features/Container:" + id + "/properties/status/state",
-                                            "/features/SoftwareUpdatable/properties/status/installedDependencies", "RESPONSE"});
+    for (const auto& m : ms)
+        paths.push_back(m.topic.rfind("e/", 0) == 0
+                            ? std::string(json::parse(m.payload).at("path").as_string())
+                            : "RESPONSE");
+    CHECK(paths == std::vector<std::string>{
+                       "/features/Container:" + id, "/features/Container:" + id + "/properties/status/state",
+                       "/features/SoftwareUpdatable/properties/status/installedDependencies", "RESPONSE"});
 
     const auto feature = "Container:" + id;
-    auto step = [&](const std::string& op, const std::optional<std::string>& value, const std::string& expect_path,
-                    const std::function<void(const json::value&)>& check) {
+    auto step = [&](const std::string& op, const std::optional<std::string>& value,
+                    const std::string& expect_path, const std::function<void(const json::value&)>& check) {
         CAPTURE(op);
         auto out = s.until_response(s.send(feature, op, value));
         REQUIRE(out.size() >= 2);
         CHECK(status_of(out) == 204);
-        CHECK(response_of(out) == json::parse(R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/)" + op +
-                                              R"(","headers":{"correlation-id":"c-)" + std::string(json::parse(out.back().payload).at("headers").at("correlation-id").as_string()).substr(2) +
-                                              R"("},"path":"/features/)" + feature + "/outbox/messages/" + op + R"(","status":204})"));
+        CHECK(response_of(out) ==
+              json::parse(
+                  R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/live/messages/)" + op +
+                  R"(","headers":{"correlation-id":"c-)" +
+                  std::string(json::parse(out.back().payload).at("headers").at("correlation-id").as_string())
+                      .substr(2) +
+                  R"("},"path":"/features/)" + feature + "/outbox/messages/" + op + R"(","status":204})"));
         const auto twin = json::parse(out[out.size() - 2].payload);
         CHECK(twin.at("path") == json::value("/features/" + feature + expect_path));
         check(twin.at("value"));
     };
-    step("start", std::nullopt, "/properties/status/state", [](const auto& v) { CHECK(v.at("status") == "RUNNING"); });
-    step("pause", std::nullopt, "/properties/status/state", [](const auto& v) { CHECK(v.at("status") == "PAUSED"); });
-    step("resume", std::nullopt, "/properties/status/state", [](const auto& v) { CHECK(v.at("status") == "RUNNING"); });
-    step("stopWithOptions", R"({"force":true,"timeout":5,"signal":"SIGKILL"})", "/properties/status/state", [](const auto& v) {
-        CHECK(v.at("status") == "STOPPED");
-        CHECK(v.at("exitCode") == 137);
-    });
-    step("rename", R"("seq-renamed")", "/properties/status/name", [](const auto& v) { CHECK(v == "seq-renamed"); });
-    step("update", R"({"RestartPolicy":{"Type":"NO","MaxRetryCount":0},"resources":{"memory":"64M"}})", "/properties/status/config",
+    step("start", std::nullopt, "/properties/status/state",
+         [](const auto& v) { CHECK(v.at("status") == "RUNNING"); });
+    step("pause", std::nullopt, "/properties/status/state",
+         [](const auto& v) { CHECK(v.at("status") == "PAUSED"); });
+    step("resume", std::nullopt, "/properties/status/state",
+         [](const auto& v) { CHECK(v.at("status") == "RUNNING"); });
+    step("stopWithOptions", R"({"force":true,"timeout":5,"signal":"SIGKILL"})", "/properties/status/state",
+         [](const auto& v) {
+             CHECK(v.at("status") == "STOPPED");
+             CHECK(v.at("exitCode") == 137);
+         });
+    step("rename", R"("seq-renamed")", "/properties/status/name",
+         [](const auto& v) { CHECK(v == "seq-renamed"); });
+    step("update", R"({"RestartPolicy":{"Type":"NO","MaxRetryCount":0},"resources":{"memory":"64M"}})",
+         "/properties/status/config",
          [](const auto& v) { CHECK(v.at("resources") == json::parse(R"({"memory":"64M"})")); });
     auto out = s.until_response(s.send(feature, "remove", "true"));
     CHECK(status_of(out) == 204);
     REQUIRE(out.size() == 4);
     CHECK(json::parse(out[0].payload).at("value").at("status") == "DEAD");
-    CHECK(json::parse(out[1].payload).at("topic") == "org.acme/gw-1:dev-7:edge:containers/things/twin/commands/delete");
+    CHECK(json::parse(out[1].payload).at("topic") ==
+          "org.acme/gw-1:dev-7:edge:containers/things/twin/commands/delete");
 
     // Failures: Kanto-CM's text as 500, JSON type errors as 400 with Go's text.
     out = s.until_response(s.send(feature, "start"));
@@ -430,16 +498,19 @@ TEST_CASE("create, start, pause, resume, stopWithOptions, rename, update, remove
     s.twin_until("/features/Container:" + other, [](const auto&) { return true; });
     out = s.until_response(s.send("Container:" + other, "stopWithOptions", R"({"timeout":"soon"})"));
     CHECK(status_of(out) == 400);
-    CHECK(response_of(out).at("value").at("message") == "json: cannot unmarshal string into Go struct field stopOptions.timeout of type int64");
+    CHECK(response_of(out).at("value").at("message") ==
+          "json: cannot unmarshal string into Go struct field stopOptions.timeout of type int64");
     out = s.until_response(s.send("Container:" + other, "stop"));
     CHECK(status_of(out) == 500);
     CHECK(response_of(out).at("value").at("message") ==
           json::value("cannot perform stop operation for container: " + other + ", with state: Created"));
-    out = s.until_response(s.send("ContainerFactory", "createWithConfig",
-                                  R"({"imageRef":"busybox","config":{"portMappings":[{"hostPort":70000,"containerPort":80}]}})"));
+    out = s.until_response(s.send(
+        "ContainerFactory", "createWithConfig",
+        R"({"imageRef":"busybox","config":{"portMappings":[{"hostPort":70000,"containerPort":80}]}})"));
     CHECK(status_of(out) == 400);
     CHECK(response_of(out).at("value").at("message") ==
-          "json: cannot unmarshal number 70000 into Go struct field portMapping.config.portMappings.hostPort of type uint16");
+          "json: cannot unmarshal number 70000 into Go struct field portMapping.config.portMappings.hostPort "
+          "of type uint16");
 }
 
 TEST_CASE("a slow create does not delay a stop of another container") {
@@ -448,7 +519,8 @@ TEST_CASE("a slow create does not delay a stop of another container") {
     s.twin_until("/features/Container:" + id, [](const auto&) { return true; });
     auto started = s.until_response(s.send("Container:" + id, "start"));
     REQUIRE(status_of(started) == 204);
-    const auto create_req = s.send("ContainerFactory", "create", R"({"imageRef":"registry.local/slow-image:1","start":false})");
+    const auto create_req =
+        s.send("ContainerFactory", "create", R"({"imageRef":"registry.local/slow-image:1","start":false})");
     const auto stop_req = s.send("Container:" + id, "stop");
     // The stop is answered first, while the create is still pulling.
     auto out = s.until_response(stop_req, 10s);
@@ -464,9 +536,12 @@ TEST_CASE("metrics of a real simulator process: plausible values, filters, frequ
     s.twin_until("/features/Container:" + id, [](const auto&) { return true; });
     REQUIRE(status_of(s.until_response(s.send("Container:" + id, "start"))) == 204);
 
-    const auto t0 = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto t0 =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":1})"))) == 204);
-    auto data = s.twin_until("/outbox/messages/data", [](const auto&) { return true; }, 5s);
+    auto data = s.twin_until(
+        "/outbox/messages/data", [](const auto&) { return true; }, 5s);
     REQUIRE(!data.empty());
     const auto& value = data.back().at("value");
     CHECK(value.at("timestamp").as_int64() >= t0);
@@ -474,7 +549,8 @@ TEST_CASE("metrics of a real simulator process: plausible values, filters, frequ
     REQUIRE(snapshot.size() == 1);
     CHECK(snapshot[0].at("originator") == json::value("Container:" + id));
     std::map<std::string, double> m;
-    for (const auto& x : snapshot[0].at("measurements").as_array()) m[std::string(x.at("id").as_string())] = x.at("value").to_number<double>();
+    for (const auto& x : snapshot[0].at("measurements").as_array())
+        m[std::string(x.at("id").as_string())] = x.at("value").to_number<double>();
     REQUIRE(m.count("cpu.utilization") == 1);  // a baseline was taken at the request
     CHECK(m["cpu.utilization"] >= 0);
     CHECK(m["cpu.utilization"] <= 100);
@@ -485,20 +561,27 @@ TEST_CASE("metrics of a real simulator process: plausible values, filters, frequ
     CHECK(m["memory.utilization"] == doctest::Approx(m["memory.used"] / m["memory.total"] * 100));
     for (const auto& [k, v] : m) {
         CHECK(v >= 0);
-        const bool known = k == "cpu.utilization" || k.rfind("memory.", 0) == 0 || k.rfind("io.", 0) == 0 || k.rfind("net.", 0) == 0 || k == "pids";
+        const bool known = k == "cpu.utilization" || k.rfind("memory.", 0) == 0 || k.rfind("io.", 0) == 0 ||
+                           k.rfind("net.", 0) == 0 || k == "pids";
         CHECK_MESSAGE(known, k);
     }
 
     // A filter keeps only matching measurements; a new request replaces the period.
-    REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":"2s","filter":[{"id":["memory.u*"]}]})"))) == 204);
-    data = s.twin_until("/outbox/messages/data", [](const auto& e) {
-        return e.at("value").at("snapshot").as_array().at(0).at("measurements").as_array().size() == 2;
-    }, 6s);
+    REQUIRE(status_of(s.until_response(s.send(
+                "Metrics", "request", R"({"frequency":"2s","filter":[{"id":["memory.u*"]}]})"))) == 204);
+    data = s.twin_until(
+        "/outbox/messages/data",
+        [](const auto& e) {
+            return e.at("value").at("snapshot").as_array().at(0).at("measurements").as_array().size() == 2;
+        },
+        6s);
     REQUIRE(!data.empty());
-    const auto& filtered = data.back().at("value").at("snapshot").as_array().at(0).at("measurements").as_array();
+    const auto& filtered =
+        data.back().at("value").at("snapshot").as_array().at(0).at("measurements").as_array();
     CHECK(filtered.at(0).at("id") == "memory.used");
     CHECK(filtered.at(1).at("id") == "memory.utilization");
-    REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":1,"filter":[{"originator":"SYSTEM"}]})"))) == 204);
+    REQUIRE(status_of(s.until_response(s.send(
+                "Metrics", "request", R"({"frequency":1,"filter":[{"originator":"SYSTEM"}]})"))) == 204);
     REQUIRE(status_of(s.until_response(s.send("Metrics", "request", R"({"frequency":0})"))) == 204);
     while (s.observer.next(300ms)) {  // reports already on their way
     }
@@ -527,8 +610,9 @@ struct file_server {
     std::unique_ptr<harness::child_process> proc;
     file_server() {
         proc = std::make_unique<harness::child_process>(
-            std::vector<std::string>{harness::find_program("KTB_PYTHON", "python3"), "-m", "http.server", "--bind", "127.0.0.1",
-                                     std::to_string(port), "--directory", dir.path().string()},
+            std::vector<std::string>{harness::find_program("KTB_PYTHON", "python3"), "-m", "http.server",
+                                     "--bind", "127.0.0.1", std::to_string(port), "--directory",
+                                     dir.path().string()},
             dir.path() / "server.log");
         REQUIRE(harness::eventually([&] {
             const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -564,27 +648,36 @@ struct silent_server {
     ~silent_server() { ::close(fd); }
 };
 
-std::string install_action(const std::string& correlation, const std::string& url, const std::string& checksums) {
-    return R"({"correlationId":")" + correlation + R"(","softwareModules":[{"softwareModule":{"name":"app","version":"1.0"},
-        "artifacts":[{"filename":"app.json","download":{"HTTP":{"url":")" + url + R"("}},"checksums":)" + checksums + R"(,"size":1}]}]})";
+std::string install_action(const std::string& correlation, const std::string& url,
+                           const std::string& checksums) {
+    return R"({"correlationId":")" + correlation +
+           R"(","softwareModules":[{"softwareModule":{"name":"app","version":"1.0"},
+        "artifacts":[{"filename":"app.json","download":{"HTTP":{"url":")" +
+           url + R"("}},"checksums":)" + checksums + R"(,"size":1}]}]})";
 }
 
 // lastOperation / lastFailedOperation updates until a lastOperation whose status starts with `last`.
-std::vector<std::pair<std::string, json::object>> su_updates(command_session& s, const std::string& last = "FINISHED_") {
+std::vector<std::pair<std::string, json::object>> su_updates(command_session& s,
+                                                             const std::string& last = "FINISHED_") {
     std::vector<std::pair<std::string, json::object>> out;
-    s.twin_until("Operation", [&](const json::object& e) {
-        const std::string path(e.at("path").as_string());
-        const auto property = path.substr(path.rfind('/') + 1);
-        out.emplace_back(property, e.at("value").as_object());
-        return property == "lastOperation" && std::string(e.at("value").at("status").as_string()).rfind(last, 0) == 0;
-    }, 30s);
+    s.twin_until(
+        "Operation",
+        [&](const json::object& e) {
+            const std::string path(e.at("path").as_string());
+            const auto property = path.substr(path.rfind('/') + 1);
+            out.emplace_back(property, e.at("value").as_object());
+            return property == "lastOperation" &&
+                   std::string(e.at("value").at("status").as_string()).rfind(last, 0) == 0;
+        },
+        30s);
     return out;
 }
 
 std::vector<std::string> statuses(const std::vector<std::pair<std::string, json::object>>& updates) {
     std::vector<std::string> out;
     for (const auto& [property, v] : updates) {
-        out.push_back((property == "lastFailedOperation" ? "failed:" : "") + std::string(v.at("status").as_string()));
+        out.push_back((property == "lastFailedOperation" ? "failed:" : "") +
+                      std::string(v.at("status").as_string()));
     }
     return out;
 }
@@ -593,18 +686,24 @@ std::vector<std::string> statuses(const std::vector<std::pair<std::string, json:
 
 // The checksum, descriptor and link rules and the remove outcomes are core tests
 // (tests/unit/twin_software_update_test.cpp); here each path runs once end to end.
-TEST_CASE("SoftwareUpdatable install end to end: a real download, create and start; a 404; a server that never answers") {
+TEST_CASE(
+    "SoftwareUpdatable install end to end: a real download, create and start; a 404; a server that never "
+    "answers") {
     file_server http;
     silent_server silent;
     command_session s({}, {"--download-timeout", "1500ms"});
-    const std::string descriptor = R"({"container_name":"installed","image":{"name":"docker.io/library/busybox:1.36"},
+    const std::string descriptor =
+        R"({"container_name":"installed","image":{"name":"docker.io/library/busybox:1.36"},
                                        "host_config":{"restart_policy":{"type":"no"}}})";
     const auto url = http.put("app.json", descriptor);
 
-    auto ms = s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-1", url, R"({"MD5":")" + md5_hex(descriptor) + R"("})")));
+    auto ms = s.until_response(
+        s.send("SoftwareUpdatable", "install",
+               install_action("inst-1", url, R"({"MD5":")" + md5_hex(descriptor) + R"("})")));
     CHECK(status_of(ms) == 204);
     auto updates = su_updates(s);
-    CHECK(statuses(updates) == std::vector<std::string>{"STARTED", "DOWNLOADING", "DOWNLOADED", "INSTALLING", "INSTALLED", "FINISHED_SUCCESS"});
+    CHECK(statuses(updates) == std::vector<std::string>{"STARTED", "DOWNLOADING", "DOWNLOADED", "INSTALLING",
+                                                        "INSTALLED", "FINISHED_SUCCESS"});
     for (const auto& [p, v] : updates) {
         CHECK(v.at("correlationId") == "inst-1");
         CHECK(v.at("softwareModule") == json::parse(R"({"name":"app","version":"1.0"})"));
@@ -615,19 +714,25 @@ TEST_CASE("SoftwareUpdatable install end to end: a real download, create and sta
     CHECK(list.containers(0).name() == "installed");
     CHECK(harness::eventually([&] {
         kcm::svc::ListContainersResponse l;
-        return s.stub->List(rpc_context().get(), {}, &l).ok() && l.containers(0).state().status() == "Running";
+        return s.stub->List(rpc_context().get(), {}, &l).ok() &&
+               l.containers(0).state().status() == "Running";
     }));
 
-    s.until_response(s.send("SoftwareUpdatable", "install", install_action("inst-2", url + ".missing", "{}")));
+    s.until_response(
+        s.send("SoftwareUpdatable", "install", install_action("inst-2", url + ".missing", "{}")));
     updates = su_updates(s);
-    CHECK(statuses(updates) == std::vector<std::string>{"STARTED", "DOWNLOADING", "failed:FINISHED_ERROR", "FINISHED_ERROR"});
-    CHECK(std::string(updates.back().second.at("message").as_string()).find("HTTP status 404") != std::string::npos);
+    CHECK(statuses(updates) ==
+          std::vector<std::string>{"STARTED", "DOWNLOADING", "failed:FINISHED_ERROR", "FINISHED_ERROR"});
+    CHECK(std::string(updates.back().second.at("message").as_string()).find("HTTP status 404") !=
+          std::string::npos);
 
-    s.until_response(s.send("SoftwareUpdatable", "install",
-                            install_action("inst-3", "http://127.0.0.1:" + std::to_string(silent.port) + "/x.json", "{}")));
+    s.until_response(s.send(
+        "SoftwareUpdatable", "install",
+        install_action("inst-3", "http://127.0.0.1:" + std::to_string(silent.port) + "/x.json", "{}")));
     updates = su_updates(s);
     CHECK(updates.back().second.at("status") == "FINISHED_ERROR");
-    CHECK(std::string(updates.back().second.at("message").as_string()).find("timed out") != std::string::npos);
+    CHECK(std::string(updates.back().second.at("message").as_string()).find("timed out") !=
+          std::string::npos);
     CHECK(s.bridge->alive());
 }
 
@@ -635,13 +740,17 @@ TEST_CASE("SoftwareUpdatable remove end to end: forced, every item attempted, tw
     command_session s;
     const auto a = s.create_container("a");
     s.twin_until("/features/Container:" + a, [](const auto&) { return true; });
-    s.until_response(s.send("SoftwareUpdatable", "remove",
-                            R"({"correlationId":"rm-2","forced":true,"software":[{"name":"gone-1"},{"name":")" + a + R"("},{"name":"gone-2"}]})"));
+    s.until_response(
+        s.send("SoftwareUpdatable", "remove",
+               R"({"correlationId":"rm-2","forced":true,"software":[{"name":"gone-1"},{"name":")" + a +
+                   R"("},{"name":"gone-2"}]})"));
     const auto updates = su_updates(s, "FINISHED_SUCCESS");
-    CHECK(statuses(updates) == std::vector<std::string>{"REMOVING", "REMOVING", "REMOVED", "REMOVING", "failed:FINISHED_ERROR",
-                                                         "FINISHED_ERROR", "FINISHED_SUCCESS"});
+    CHECK(statuses(updates) == std::vector<std::string>{"REMOVING", "REMOVING", "REMOVED", "REMOVING",
+                                                        "failed:FINISHED_ERROR", "FINISHED_ERROR",
+                                                        "FINISHED_SUCCESS"});
     CHECK(updates[4].second.at("message") ==
-          "2 errors:\n\n* container with ID = gone-1 does not exist\n* container with ID = gone-2 does not exist");
+          "2 errors:\n\n* container with ID = gone-1 does not exist\n* container with ID = gone-2 does not "
+          "exist");
     kcm::svc::GetContainerRequest req;
     req.set_id(a);
     kcm::svc::GetContainerResponse resp;
@@ -656,19 +765,30 @@ TEST_CASE("twin events keep operations (B6); a deleted thing gets 404 until it i
     const std::string events = std::string("command//") + thing + "/req//";
 
     // A feature event from the cloud: the original replaces the feature without its handler (B6).
-    s.cloud.publish(events + "modified", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/modified","headers":{},
-        "path":"/features/Container:)" + id + R"(","value":{"definition":["x"]}})", 1);
+    s.cloud.publish(
+        events + "modified",
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/modified","headers":{},
+        "path":"/features/Container:)" +
+            id + R"(","value":{"definition":["x"]}})",
+        1);
     auto out = s.until_response(s.send("Container:" + id, "start"));
     CHECK(status_of(out) == 204);
 
     // The thing deleted in the cloud: commands get 404 until it is created again (then all is
     // re-published). Events and commands share one subscription, so they arrive in order.
-    s.cloud.publish(events + "deleted", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/deleted","headers":{},"path":"/"})", 1);
+    s.cloud.publish(
+        events + "deleted",
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/deleted","headers":{},"path":"/"})",
+        1);
     out = s.until_response(s.send("Container:" + id, "stop"));
     CHECK(status_of(out) == 404);
-    CHECK(response_of(out).at("value").at("message") == "thing with ID = org.acme:gw-1:dev-7:edge:containers is not found");
-    s.cloud.publish(events + "created", R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/created","headers":{},"path":"/",
-        "value":{"thingId":"org.acme:gw-1:dev-7:edge:containers"}})", 1);
+    CHECK(response_of(out).at("value").at("message") ==
+          "thing with ID = org.acme:gw-1:dev-7:edge:containers is not found");
+    s.cloud.publish(
+        events + "created",
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/events/created","headers":{},"path":"/",
+        "value":{"thingId":"org.acme:gw-1:dev-7:edge:containers"}})",
+        1);
     s.twin_until("/features/Metrics", [](const auto&) { return true; });
     out = s.until_response(s.send("Container:" + id, "stop"));
     CHECK(status_of(out) == 204);

@@ -49,7 +49,9 @@ child_process::child_process(std::vector<std::string> argv, const std::filesyste
     if (pid_ < 0) throw std::runtime_error("fork failed for " + argv[0]);
 }
 
-child_process::~child_process() { stop(); }
+child_process::~child_process() {
+    stop();
+}
 
 bool child_process::alive() {
     if (pid_ <= 0) return false;
@@ -141,7 +143,8 @@ mosquitto::mosquitto() {
                             << "log_type error\nlog_type warning\nlog_type notice\n";
         proc_ = std::make_unique<child_process>(
             std::vector<std::string>{find_program("MOSQUITTO", "mosquitto"), "-c", conf.string()}, log);
-        if (eventually([&] { return tcp_accepts(port_) || !proc_->alive(); }, 10000ms) && proc_->alive()) return;
+        if (eventually([&] { return tcp_accepts(port_) || !proc_->alive(); }, 10000ms) && proc_->alive())
+            return;
         proc_->stop();  // most likely the port was taken meanwhile: try another
     }
     throw std::runtime_error("mosquitto did not start: " + read_file(log));
@@ -162,7 +165,8 @@ simulator::simulator(std::vector<std::string> extra_args) {
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-    channel_ = grpc::CreateCustomChannel("unix:" + socket_.string(), grpc::InsecureChannelCredentials(), args);
+    channel_ =
+        grpc::CreateCustomChannel("unix:" + socket_.string(), grpc::InsecureChannelCredentials(), args);
     if (!channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(15))) {
         throw std::runtime_error("kanto-cm-sim did not start: " + log());
     }
@@ -172,8 +176,8 @@ std::unique_ptr<kcm::svc::Containers::Stub> simulator::containers() const {
     return kcm::svc::Containers::NewStub(channel_);
 }
 
-bridge_process::bridge_process(const mosquitto& broker, const simulator& sim, std::vector<std::string> extra_args,
-                               std::filesystem::path things_home)
+bridge_process::bridge_process(const mosquitto& broker, const simulator& sim,
+                               std::vector<std::string> extra_args, std::filesystem::path things_home)
     : things_home_(things_home.empty() ? dir_.path() / "things" : std::move(things_home)),
       config_(dir_.path() / "config.json") {
     std::ofstream(config_) << R"({"things":{"home_dir":")" << things_home_.string() << R"("},)"
@@ -181,7 +185,8 @@ bridge_process::bridge_process(const mosquitto& broker, const simulator& sim, st
                            << R"("grpc_server":{"address_path":")" << sim.socket().string() << R"("},)"
                            << R"("manager":{"home_dir":")" << sim.home().string() << R"("},)"
                            << R"("log":{"log_level":"DEBUG"}})";
-    std::vector<std::string> argv{find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"), "--cfg-file", config_.string()};
+    std::vector<std::string> argv{find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"), "--cfg-file",
+                                  config_.string()};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     proc_ = std::make_unique<child_process>(argv, dir_.path() / "bridge.log");
 }

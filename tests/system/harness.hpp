@@ -7,8 +7,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -21,20 +21,20 @@ using namespace std::chrono_literals;
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
 class temp_dir {
-public:
+  public:
     temp_dir();
     ~temp_dir();
     temp_dir(const temp_dir&) = delete;
     temp_dir& operator=(const temp_dir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 // A child process with stdout+stderr to `log`; stopped (SIGTERM, then SIGKILL) on destruction.
 class child_process {
-public:
+  public:
     child_process(std::vector<std::string> argv, const std::filesystem::path& log);
     ~child_process();
     child_process(const child_process&) = delete;
@@ -45,7 +45,7 @@ public:
     // Sends `sig` and waits up to `grace`, then SIGKILLs. Returns the wait status (or -1).
     int stop(int sig = 15, std::chrono::milliseconds grace = 5000ms);
 
-private:
+  private:
     pid_t pid_ = -1;
     int status_ = -1;
 };
@@ -65,14 +65,14 @@ bool eventually(F&& done, std::chrono::milliseconds limit = 10000ms);
 
 // A real mosquitto broker on a free 127.0.0.1 port with a generated config.
 class mosquitto {
-public:
+  public:
     mosquitto();
     int port() const { return port_; }
     std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
     std::string log() const { return read_file(dir_.path() / "mosquitto.log"); }
     void stop() { proc_->stop(); }
 
-private:
+  private:
     temp_dir dir_;
     int port_ = 0;
     std::unique_ptr<child_process> proc_;
@@ -80,7 +80,7 @@ private:
 
 // The project's Kanto-CM simulator on a temporary unix socket with a temporary home.
 class simulator {
-public:
+  public:
     explicit simulator(std::vector<std::string> extra_args = {});
     const std::filesystem::path& socket() const { return socket_; }
     const std::filesystem::path& home() const { return home_; }
@@ -89,7 +89,7 @@ public:
     std::unique_ptr<kcm::svc::Containers::Stub> containers() const;
     int stop(int sig = 15) { return proc_->stop(sig); }
 
-private:
+  private:
     temp_dir dir_;
     std::filesystem::path socket_, home_;
     std::unique_ptr<child_process> proc_;
@@ -99,7 +99,7 @@ private:
 // kanto-twin-bridge connected to `broker` and a simulator, with a generated Kanto-CM config.json
 // (things.home_dir in its own temporary directory unless one is given, e.g. to test a restart).
 class bridge_process {
-public:
+  public:
     bridge_process(const mosquitto& broker, const simulator& sim, std::vector<std::string> extra_args = {},
                    std::filesystem::path things_home = {});
     const std::filesystem::path& things_home() const { return things_home_; }
@@ -109,7 +109,7 @@ public:
     pid_t pid() const { return proc_->pid(); }
     int stop(int sig = 15) { return proc_->stop(sig); }
 
-private:
+  private:
     temp_dir dir_;
     std::filesystem::path things_home_, config_;
     std::unique_ptr<child_process> proc_;

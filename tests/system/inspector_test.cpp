@@ -27,7 +27,8 @@ struct run_result {
 // Runs kanto-twin to completion (bounded) and returns its exit code and stdout+stderr.
 run_result kanto_twin(const harness::mosquitto& broker, std::vector<std::string> args) {
     harness::temp_dir dir;
-    std::vector<std::string> argv{harness::find_program("KANTO_TWIN", "kanto-twin"), "--broker", broker.url()};
+    std::vector<std::string> argv{harness::find_program("KANTO_TWIN", "kanto-twin"), "--broker",
+                                  broker.url()};
     argv.insert(argv.end(), args.begin(), args.end());
     harness::child_process p(argv, dir.path() / "out.log");
     REQUIRE(harness::eventually([&] { return !p.alive(); }, 60s));
@@ -67,7 +68,8 @@ TEST_CASE("kanto-twin show prints the thing as Kanto-CM's List reports it") {
     inspector_session s;
     s.create("web", true);
     s.create("idle", false);
-    auto r = kanto_twin(s.broker, {"show", "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "t1", "--thing", tid, "--wait", "3s"});
+    auto r = kanto_twin(s.broker, {"show", "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "t1",
+                                   "--thing", tid, "--wait", "3s"});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     const auto thing = json::parse(r.output);
@@ -99,11 +101,15 @@ TEST_CASE("kanto-twin watch prints a line per change: stop and start") {
     inspector_session s;
     const auto id = s.create("web", true);
     harness::temp_dir dir;
-    harness::child_process watch({harness::find_program("KANTO_TWIN", "kanto-twin"), "watch", "--broker", s.broker.url(), "--device-id",
-                                  "org.acme:gw-1:dev-7", "--tenant-id", "t1", "--thing", tid},
-                                 dir.path() / "watch.log");
+    harness::child_process watch(
+        {harness::find_program("KANTO_TWIN", "kanto-twin"), "watch", "--broker", s.broker.url(),
+         "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "t1", "--thing", tid},
+        dir.path() / "watch.log");
     const auto log = [&] { return harness::read_file(dir.path() / "watch.log"); };
-    REQUIRE_MESSAGE(harness::eventually([&] { return log().find("Container:" + id + " status/state/status") != std::string::npos; }, 15s), log());
+    REQUIRE_MESSAGE(
+        harness::eventually(
+            [&] { return log().find("Container:" + id + " status/state/status") != std::string::npos; }, 15s),
+        log());
     google::protobuf::Empty empty;
     kcm::svc::StopContainerRequest stop;
     stop.set_id(id);
@@ -129,7 +135,8 @@ TEST_CASE("kanto-twin call: every Container operation with the expected status")
         argv.insert(argv.end(), {"--thing", tid, "--timeout", "20s"});
         return kanto_twin(s.broker, argv);
     };
-    auto created = call({"ContainerFactory", "create", R"({"imageRef":"docker.io/library/busybox:1.36","start":true})"});
+    auto created =
+        call({"ContainerFactory", "create", R"({"imageRef":"docker.io/library/busybox:1.36","start":true})"});
     INFO(created.output);
     REQUIRE(created.exit_code == 0);
     REQUIRE(created.output.rfind("200\n", 0) == 0);
@@ -139,17 +146,18 @@ TEST_CASE("kanto-twin call: every Container operation with the expected status")
         std::vector<std::string> args;
         int status;
     };
-    for (const auto& st : std::vector<step>{{{feature, "start"}, 500},  // already running
-                                             {{feature, "pause"}, 204},
-                                             {{feature, "resume"}, 204},
-                                             {{feature, "stop"}, 204},
-                                             {{feature, "start"}, 204},
-                                             {{feature, "stopWithOptions", R"({"force":true,"signal":"SIGKILL"})"}, 204},
-                                             {{feature, "rename", R"("renamed")"}, 204},
-                                             {{feature, "update", R"({"restartPolicy":{"type":"NO"}})"}, 204},
-                                             {{feature, "rename", "42"}, 400},
-                                             {{feature, "remove", "true"}, 204},
-                                             {{feature, "start"}, 400}}) {  // the feature is gone
+    for (const auto& st :
+         std::vector<step>{{{feature, "start"}, 500},  // already running
+                           {{feature, "pause"}, 204},
+                           {{feature, "resume"}, 204},
+                           {{feature, "stop"}, 204},
+                           {{feature, "start"}, 204},
+                           {{feature, "stopWithOptions", R"({"force":true,"signal":"SIGKILL"})"}, 204},
+                           {{feature, "rename", R"("renamed")"}, 204},
+                           {{feature, "update", R"({"restartPolicy":{"type":"NO"}})"}, 204},
+                           {{feature, "rename", "42"}, 400},
+                           {{feature, "remove", "true"}, 204},
+                           {{feature, "start"}, 400}}) {  // the feature is gone
         auto r = call(st.args);
         CAPTURE(st.args[1]);
         CAPTURE(r.output);
@@ -158,6 +166,7 @@ TEST_CASE("kanto-twin call: every Container operation with the expected status")
     }
     auto bad = kanto_twin(s.broker, {"call", "ContainerFactory", "create", "{not json", "--thing", tid});
     CHECK(bad.exit_code == 2);
-    auto silent = kanto_twin(s.broker, {"call", "Metrics", "request", "--thing", "nobody:listens", "--timeout", "1s"});
+    auto silent =
+        kanto_twin(s.broker, {"call", "Metrics", "request", "--thing", "nobody:listens", "--timeout", "1s"});
     CHECK(silent.exit_code == 3);
 }

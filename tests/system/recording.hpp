@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <google/protobuf/util/json_util.h>
+#include <boost/json.hpp>
 
 #include "harness.hpp"
 
@@ -22,8 +22,8 @@ inline std::vector<boost::json::object> recording_lines() {
 }
 
 // Replays the recorded Create/Start calls before step a3's snapshot; returns recorded id -> ours.
-inline std::map<std::string, std::string> recreate_recorded_containers(const std::vector<boost::json::object>& lines,
-                                                                       kcm::svc::Containers::Stub& stub) {
+inline std::map<std::string, std::string> recreate_recorded_containers(
+    const std::vector<boost::json::object>& lines, kcm::svc::Containers::Stub& stub) {
     namespace json = boost::json;
     std::map<std::string, std::string> ids;
     google::protobuf::Empty empty;
@@ -32,7 +32,8 @@ inline std::map<std::string, std::string> recreate_recorded_containers(const std
         if (!o.contains("grpc")) continue;
         if (o.at("grpc") == "Create") {
             kcm::svc::CreateContainerRequest req;
-            if (!google::protobuf::util::JsonStringToMessage(json::serialize(o.at("request")), &req).ok()) return {};
+            if (!google::protobuf::util::JsonStringToMessage(json::serialize(o.at("request")), &req).ok())
+                return {};
             kcm::svc::CreateContainerResponse resp;
             if (!stub.Create(rpc_context().get(), req, &resp).ok()) return {};
             ids[std::string(o.at("response").at("container").at("id").as_string())] = resp.container().id();
@@ -47,7 +48,8 @@ inline std::map<std::string, std::string> recreate_recorded_containers(const std
 
 inline std::string replace_all(std::string s, const std::string& from, const std::string& to) {
     if (from.empty()) return s;
-    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+        s.replace(pos, from.size(), to);
     return s;
 }
 

@@ -6,8 +6,8 @@
 #include <sys/types.h>
 
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <regex>
 
 #include <google/protobuf/util/json_util.h>
@@ -101,7 +101,9 @@ struct client {
     }
 };
 
-bool process_alive(std::int64_t pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
+bool process_alive(std::int64_t pid) {
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+}
 
 // The state letter of /proc/<pid>/stat ('S' sleeping, 'T' stopped, ...), or 0 when gone.
 char proc_state(std::int64_t pid) {
@@ -116,7 +118,8 @@ char proc_state(std::int64_t pid) {
 bool ignores_sigterm(std::int64_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(in, line);) {
-        if (line.rfind("SigIgn:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (SIGTERM - 1)) & 1;
+        if (line.rfind("SigIgn:", 0) == 0)
+            return (std::stoull(line.substr(7), nullptr, 16) >> (SIGTERM - 1)) & 1;
     }
     return false;
 }
@@ -134,7 +137,8 @@ TEST_CASE("full lifecycle: create, start, pause, unpause, stop, start, rename, u
 
     auto c = cm.create("web", "docker.io/library/nginx:1.25");
     const auto id = c.id();
-    CHECK(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+    CHECK(std::regex_match(
+        id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
     CHECK(c.state().status() == "Created");
     CHECK(c.state().pid() == -1);
     CHECK(c.host_name() == "web-host");
@@ -206,8 +210,8 @@ TEST_CASE("full lifecycle: create, start, pause, unpause, stop, start, rename, u
     up.mutable_restart_policy()->set_type("sometimes");
     check_error(cm.update(id, up), "unsupported restart policy type sometimes");
 
-    check_error(cm.remove(id, false),
-                "container with id = " + id + " is not stopped - must set the force flag to true to remove it");
+    check_error(cm.remove(id, false), "container with id = " + id +
+                                          " is not stopped - must set the force flag to true to remove it");
     const auto last_pid = cm.must_get(id).state().pid();
     REQUIRE(cm.remove(id, true).ok());
     CHECK_FALSE(cm.get(id).has_value());
@@ -222,8 +226,8 @@ TEST_CASE("errors carry Kanto-CM's texts") {
     const auto id = cm.create("plain", "busybox").id();
 
     CHECK_FALSE(cm.get("nope").has_value());  // unknown id: OK with an empty response
-    for (auto st : {cm.start("nope"), cm.stop("nope"), cm.pause("nope"), cm.unpause("nope"), cm.rename("nope", "x"),
-                    cm.remove("nope", true)}) {
+    for (auto st : {cm.start("nope"), cm.stop("nope"), cm.pause("nope"), cm.unpause("nope"),
+                    cm.rename("nope", "x"), cm.remove("nope", true)}) {
         check_error(st, "no such container with id = nope exists");
     }
     check_error(cm.start(""), "no such container with id =  exists");
@@ -249,7 +253,8 @@ TEST_CASE("errors carry Kanto-CM's texts") {
     kcm::svc::CreateContainerRequest req;
     *req.mutable_container() = dup;
     kcm::svc::CreateContainerResponse resp;
-    check_error(cm.stub->Create(rpc_context().get(), req, &resp), "container with id = " + id + " already exists");
+    check_error(cm.stub->Create(rpc_context().get(), req, &resp),
+                "container with id = " + id + " already exists");
     req.mutable_container()->clear_id();
     req.mutable_container()->mutable_image()->set_name("registry.local/pull-fails:1");
     check_error(cm.stub->Create(rpc_context().get(), req, &resp),
@@ -258,7 +263,8 @@ TEST_CASE("errors carry Kanto-CM's texts") {
     req.mutable_container()->mutable_host_config()->set_network_mode("none");
     check_error(cm.stub->Create(rpc_context().get(), req, &resp), "unsupported network mode none");
     req.clear_container();
-    check_error(cm.stub->Create(rpc_context().get(), req, &resp), "the containers image configuration is invalid");
+    check_error(cm.stub->Create(rpc_context().get(), req, &resp),
+                "the containers image configuration is invalid");
     CHECK(cm.list().size() == 1);  // failed creates leave nothing behind
 }
 
@@ -334,7 +340,8 @@ TEST_CASE("restart policies after a manual stop: always restarts, unless-stopped
 TEST_CASE("stop: a process ignoring SIGTERM needs force; the timeout error leaves it running") {
     harness::simulator sim;
     client cm(sim);
-    const auto id = cm.create("stubborn", "busybox", {"sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"}).id();
+    const auto id =
+        cm.create("stubborn", "busybox", {"sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"}).id();
     REQUIRE(cm.start(id).ok());
     const auto pid = cm.must_get(id).state().pid();
     REQUIRE(harness::eventually([&] { return ignores_sigterm(pid); }));  // the shell ran its trap

@@ -15,7 +15,8 @@ namespace harness {
 
 inline constexpr const char* leda_identity =
     R"({"deviceId":"dummy-namespace:dummy-gateway:dummy-device-id","tenantId":"dummy-tenant-id"})";
-inline constexpr const char* leda_topic = "e/dummy-tenant-id/dummy-namespace:dummy-gateway:dummy-device-id:edge:containers";
+inline constexpr const char* leda_topic =
+    "e/dummy-tenant-id/dummy-namespace:dummy-gateway:dummy-device-id:edge:containers";
 
 struct twin_message {
     std::string mqtt_topic;
@@ -30,7 +31,7 @@ struct twin_message {
 
 // Watches e/# and edge/thing/request on the broker.
 class twin_observer {
-public:
+  public:
     explicit twin_observer(const mosquitto& broker) : client_(broker.url()), sender_(broker.url()) {
         client_.subscribe("e/#", 1);
         client_.subscribe("edge/thing/request", 1);
@@ -46,7 +47,9 @@ public:
         }
         return false;
     }
-    void send_identity(const std::string& payload = leda_identity) { sender_.publish("edge/thing/response", payload, 0); }
+    void send_identity(const std::string& payload = leda_identity) {
+        sender_.publish("edge/thing/response", payload, 0);
+    }
     void publish(const std::string& topic, const std::string& payload) { sender_.publish(topic, payload, 1); }
 
     // Twin messages until `done` holds for the last one, or the timeout.
@@ -74,7 +77,7 @@ public:
     }
     std::vector<mqtt_message>& raw_log() { return raw_; }
 
-private:
+  private:
     std::optional<twin_message> next(std::chrono::milliseconds timeout) {
         for (;;) {
             std::optional<mqtt_message> m;

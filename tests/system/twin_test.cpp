@@ -10,8 +10,8 @@
 #include <regex>
 #include <set>
 
-#include <boost/json.hpp>
 #include <google/protobuf/util/json_util.h>
+#include <boost/json.hpp>
 
 #include "harness.hpp"
 #include "recording.hpp"
@@ -37,7 +37,8 @@ struct cm_client {
         REQUIRE_MESSAGE(st.ok(), st.error_message());
         return resp.container();
     }
-    kcm::types::Container create(const std::string& name, const std::string& image = "docker.io/library/busybox:1.36") {
+    kcm::types::Container create(const std::string& name,
+                                 const std::string& image = "docker.io/library/busybox:1.36") {
         kcm::types::Container c;
         c.set_name(name);
         c.mutable_image()->set_name(image);
@@ -58,10 +59,18 @@ struct cm_client {
         auto st = (stub.get()->*method)(rpc_context(60s).get(), req, &empty);
         REQUIRE_MESSAGE(st.ok(), st.error_message());
     }
-    void start(const std::string& id) { call<kcm::svc::StartContainerRequest>(&kcm::svc::Containers::Stub::Start, id); }
-    void stop(const std::string& id) { call<kcm::svc::StopContainerRequest>(&kcm::svc::Containers::Stub::Stop, id); }
-    void pause(const std::string& id) { call<kcm::svc::PauseContainerRequest>(&kcm::svc::Containers::Stub::Pause, id); }
-    void unpause(const std::string& id) { call<kcm::svc::UnpauseContainerRequest>(&kcm::svc::Containers::Stub::Unpause, id); }
+    void start(const std::string& id) {
+        call<kcm::svc::StartContainerRequest>(&kcm::svc::Containers::Stub::Start, id);
+    }
+    void stop(const std::string& id) {
+        call<kcm::svc::StopContainerRequest>(&kcm::svc::Containers::Stub::Stop, id);
+    }
+    void pause(const std::string& id) {
+        call<kcm::svc::PauseContainerRequest>(&kcm::svc::Containers::Stub::Pause, id);
+    }
+    void unpause(const std::string& id) {
+        call<kcm::svc::UnpauseContainerRequest>(&kcm::svc::Containers::Stub::Unpause, id);
+    }
     void remove(const std::string& id) {
         call<kcm::svc::RemoveContainerRequest>(&kcm::svc::Containers::Stub::Remove, id,
                                                [](auto& r) { r.set_force(true); });
@@ -83,7 +92,9 @@ json::value expected(std::string text, const std::map<std::string, std::string>&
     return json::parse(text);
 }
 
-bool is_path(const harness::twin_message& m, const std::string& p) { return m.path() == p; }
+bool is_path(const harness::twin_message& m, const std::string& p) {
+    return m.path() == p;
+}
 
 // A running session: broker, simulator, bridge, observer; the bridge is connected when it returns.
 struct session {
@@ -94,7 +105,8 @@ struct session {
     harness::twin_observer observer{broker};
 
     void start_bridge(std::vector<std::string> args = {}, std::filesystem::path things_home = {}) {
-        bridge = std::make_unique<harness::bridge_process>(broker, sim, std::move(args), std::move(things_home));
+        bridge =
+            std::make_unique<harness::bridge_process>(broker, sim, std::move(args), std::move(things_home));
         REQUIRE_MESSAGE(observer.wait_for_request(), bridge->log());
     }
     // Sends the identity and returns the registration burst (up to the Metrics feature).
@@ -107,7 +119,8 @@ struct session {
     }
 };
 
-constexpr const char* factory_value = R"({"definition":["com.bosch.iot.suite.edge.containers:ContainerFactory:1.3.0"]})";
+constexpr const char* factory_value =
+    R"({"definition":["com.bosch.iot.suite.edge.containers:ContainerFactory:1.3.0"]})";
 constexpr const char* metrics_value = R"({"definition":["com.bosch.iot.suite.edge.metric:Metrics:1.0.0"]})";
 
 }  // namespace
@@ -176,11 +189,15 @@ TEST_CASE("registration burst: rich configurations, exact JSON, topics and heade
     auto burst = s.register_twin();
     const auto r = s.cm.get(rich_id);
     const auto p = s.cm.get(priv_id);
-    const std::map<std::string, std::string> vars{
-        {"$RID", rich_id}, {"$PID", priv_id}, {"$RCREATED", r.created()}, {"$PCREATED", p.created()},
-        {"$RPID", std::to_string(r.state().pid())}, {"$RSTARTED", r.state().started_at()}};
+    const std::map<std::string, std::string> vars{{"$RID", rich_id},
+                                                  {"$PID", priv_id},
+                                                  {"$RCREATED", r.created()},
+                                                  {"$PCREATED", p.created()},
+                                                  {"$RPID", std::to_string(r.state().pid())},
+                                                  {"$RSTARTED", r.state().started_at()}};
 
-    const auto rich_feature = expected(R"({"definition":["com.bosch.iot.suite.edge.containers:Container:1.5.0"],
+    const auto rich_feature =
+        expected(R"({"definition":["com.bosch.iot.suite.edge.containers:Container:1.5.0"],
       "properties":{"status":{"name":"rich","imageRef":"ghcr.io/eclipse/kuksa.val/databroker:0.2.5","config":{
         "domainName":"rich.example.org",
         "mountPoints":[{"source":"/srv/rprivate","destination":"/mnt/rprivate","propagationMode":"RPRIVATE"},
@@ -200,34 +217,38 @@ TEST_CASE("registration burst: rich configurations, exact JSON, topics and heade
         "log":{"type":"JSON_FILE","maxFiles":2,"maxSize":"1M","rootDir":"/var/log/rich","mode":"NON_BLOCKING","maxBufferSize":"2M"},
         "resources":{"memory":"100M","memoryReservation":"50M","memorySwap":"200M"}},
       "createdAt":"$RCREATED","state":{"status":"RUNNING","pid":$RPID,"startedAt":"$RSTARTED"}}}})",
-                                       vars);
-    const auto priv_feature = expected(R"({"definition":["com.bosch.iot.suite.edge.containers:Container:1.5.0"],
+                 vars);
+    const auto priv_feature =
+        expected(R"({"definition":["com.bosch.iot.suite.edge.containers:Container:1.5.0"],
       "properties":{"status":{"name":"priv","imageRef":"localhost:5000/app:1.0","config":{
         "domainName":"priv-domain","hostName":"priv-host","privileged":true,"restartPolicy":{"type":"NO"},
         "networkMode":"HOST","log":{"type":"NONE","mode":"BLOCKING"}},
       "createdAt":"$PCREATED","state":{"status":"CREATED","pid":-1}}}})",
-                                       vars);
-    const auto su_feature = expected(R"({"definition":["org.eclipse.hawkbit.swupdatable:SoftwareUpdatable:2.0.0"],
+                 vars);
+    const auto su_feature =
+        expected(R"({"definition":["org.eclipse.hawkbit.swupdatable:SoftwareUpdatable:2.0.0"],
       "properties":{"status":{"softwareModuleType":"oci:container","installedDependencies":{
         "ghcr.io%2Feclipse%2Fkuksa.val%2Fdatabroker.$RID:0.2.5":{"group":"ghcr.io/eclipse/kuksa.val/databroker","name":"$RID","version":"0.2.5"},
         "localhost.$PID:5000%2Fapp:1.0":{"group":"localhost","name":"$PID","version":"5000/app:1.0"}}}}})",
-                                     vars);
+                 vars);
 
     REQUIRE(burst.size() == 5);
     std::map<std::string, json::value> by_path;
     for (const auto& m : burst) {
         CHECK(m.mqtt_topic == harness::leda_topic);
         CHECK(m.action() == "modify");
-        CHECK(m.envelope.at("topic") == "dummy-namespace/dummy-gateway:dummy-device-id:edge:containers/things/twin/commands/modify");
+        CHECK(m.envelope.at("topic") ==
+              "dummy-namespace/dummy-gateway:dummy-device-id:edge:containers/things/twin/commands/modify");
         CHECK(json::serialize(m.envelope.at("headers")) == R"({"response-required":false})");
         CHECK(m.envelope.size() == 4);  // topic, headers, path, value
         by_path[m.path()] = m.value();
     }
     // Container features first (by id), then ContainerFactory, SoftwareUpdatable, Metrics.
     const auto first = std::min(rich_id, priv_id), second = std::max(rich_id, priv_id);
-    CHECK(paths(burst) == std::vector<std::string>{"modify /features/Container:" + first, "modify /features/Container:" + second,
-                                                    "modify /features/ContainerFactory", "modify /features/SoftwareUpdatable",
-                                                    "modify /features/Metrics"});
+    CHECK(paths(burst) == std::vector<std::string>{
+                              "modify /features/Container:" + first, "modify /features/Container:" + second,
+                              "modify /features/ContainerFactory", "modify /features/SoftwareUpdatable",
+                              "modify /features/Metrics"});
     CHECK(by_path["/features/Container:" + rich_id] == rich_feature);
     CHECK(by_path["/features/Container:" + priv_id] == priv_feature);
     CHECK(by_path["/features/ContainerFactory"] == json::parse(factory_value));
@@ -235,12 +256,14 @@ TEST_CASE("registration burst: rich configurations, exact JSON, topics and heade
     CHECK(by_path["/features/Metrics"] == json::parse(metrics_value));
     // Kanto's key order in the serialized envelope.
     CHECK(s.observer.raw_log().front().payload.rfind(R"({"topic":)", 0) == 0);
-    CHECK(s.observer.raw_log().front().payload.find(R"("headers":{"response-required":false},"path":)") != std::string::npos);
+    CHECK(s.observer.raw_log().front().payload.find(R"("headers":{"response-required":false},"path":)") !=
+          std::string::npos);
     CHECK(s.observer.raw_log().front().qos == 1);
     CHECK_FALSE(s.observer.raw_log().front().retained);
 
     // Persistence file (things.md §11).
-    const auto file = s.bridge->things_home() / "sup_back_dummy-namespace_dummy-gateway_dummy-device-id_edge_containers.json";
+    const auto file = s.bridge->things_home() /
+                      "sup_back_dummy-namespace_dummy-gateway_dummy-device-id_edge_containers.json";
     CHECK(json::parse(harness::read_file(file)) ==
           expected(R"({"$RID":"Container:$RID","$PID":"Container:$PID"})", vars));
 }
@@ -251,11 +274,13 @@ TEST_CASE("registration with zero containers") {
     auto burst = s.register_twin();
     REQUIRE(burst.size() == 3);
     CHECK(burst[0].value() == json::parse(factory_value));
-    CHECK(burst[1].value() == json::parse(R"({"definition":["org.eclipse.hawkbit.swupdatable:SoftwareUpdatable:2.0.0"],
+    CHECK(burst[1].value() ==
+          json::parse(R"({"definition":["org.eclipse.hawkbit.swupdatable:SoftwareUpdatable:2.0.0"],
                                               "properties":{"status":{"softwareModuleType":"oci:container"}}})"));
     CHECK(burst[2].value() == json::parse(metrics_value));
     CHECK(harness::read_file(s.bridge->things_home() /
-                             "sup_back_dummy-namespace_dummy-gateway_dummy-device-id_edge_containers.json") == "null");
+                             "sup_back_dummy-namespace_dummy-gateway_dummy-device-id_edge_containers.json") ==
+          "null");
 }
 
 TEST_CASE("every container transition, in order, validated against Ditto's schemas") {
@@ -270,8 +295,10 @@ TEST_CASE("every container transition, in order, validated against Ditto's schem
     const auto id = c.id();
     auto ms = s.observer.until([&](const auto& m) { return is_path(m, deps); });
     // Kanto publishes installedDependencies before or after the feature; we always send it last.
-    CHECK(paths(ms) == std::vector<std::string>{"modify " + feature(id), "modify " + state(id), "modify " + deps});
-    CHECK(ms[0].value().at("properties").at("status").at("state") == json::parse(R"({"status":"CREATED","pid":-1})"));
+    CHECK(paths(ms) ==
+          std::vector<std::string>{"modify " + feature(id), "modify " + state(id), "modify " + deps});
+    CHECK(ms[0].value().at("properties").at("status").at("state") ==
+          json::parse(R"({"status":"CREATED","pid":-1})"));
     CHECK(ms[1].value() == json::parse(R"({"status":"CREATED","pid":-1})"));
     CHECK(ms[2].value().as_object().size() == 1);
 
@@ -287,7 +314,8 @@ TEST_CASE("every container transition, in order, validated against Ditto's schem
     const auto pid = running.at("pid").as_int64();
     CHECK(pid > 0);
     s.cm.pause(id);
-    CHECK(next_state() == json::object{{"status", "PAUSED"}, {"pid", pid}, {"startedAt", running.at("startedAt")}});
+    CHECK(next_state() ==
+          json::object{{"status", "PAUSED"}, {"pid", pid}, {"startedAt", running.at("startedAt")}});
     s.cm.unpause(id);
     CHECK(next_state().at("status") == "RUNNING");
     s.cm.stop(id);
@@ -306,17 +334,22 @@ TEST_CASE("every container transition, in order, validated against Ditto's schem
     up.mutable_restart_policy()->set_type("always");
     up.mutable_resources()->set_memory("90M");
     s.cm.update(id, up);
-    ms = s.observer.until([&](const auto& m) { return is_path(m, feature(id) + "/properties/status/config"); });
+    ms = s.observer.until(
+        [&](const auto& m) { return is_path(m, feature(id) + "/properties/status/config"); });
     REQUIRE(!ms.empty());
-    CHECK(ms.back().value() == json::parse(R"({"domainName":"web-domain","hostName":"web-host","restartPolicy":{"type":"ALWAYS"},
+    CHECK(ms.back().value() ==
+          json::parse(R"({"domainName":"web-domain","hostName":"web-host","restartPolicy":{"type":"ALWAYS"},
         "networkMode":"BRIDGE","log":{"type":"JSON_FILE","maxFiles":2,"maxSize":"100M","mode":"BLOCKING"},"resources":{"memory":"90M"}})"));
     // 'always' restarts the stopped container at once (kanto-cm-grpc.md §3.4).
-    CHECK(s.observer.until([&](const auto& m) { return is_path(m, state(id)); }).back().value().at("status") == "RUNNING");
+    CHECK(
+        s.observer.until([&](const auto& m) { return is_path(m, state(id)); }).back().value().at("status") ==
+        "RUNNING");
 
     s.cm.remove(id);
     ms = s.observer.until([&](const auto& m) { return is_path(m, deps); });
     REQUIRE(ms.size() == 3);
-    CHECK(paths(ms) == std::vector<std::string>{"modify " + state(id), "delete " + feature(id), "modify " + deps});
+    CHECK(paths(ms) ==
+          std::vector<std::string>{"modify " + state(id), "delete " + feature(id), "modify " + deps});
     CHECK(ms[0].value().at("status") == "DEAD");
     CHECK(ms[0].value().at("pid").as_int64() > 0);  // DEAD keeps the last pid
     CHECK(ms[1].envelope.size() == 3);              // a delete has no value
@@ -329,9 +362,10 @@ TEST_CASE("every container transition, in order, validated against Ditto's schem
         std::ofstream out(dir.path() / "messages.jsonl");
         for (const auto& m : s.observer.raw_log()) out << m.payload << "\n";
     }
-    harness::child_process validator({harness::find_program("KTB_PYTHON", "python3"), TEST_SOURCE_DIR "/system/validate_ditto.py",
-                                      TEST_SOURCE_DIR "/data/ditto-schemas", (dir.path() / "messages.jsonl").string()},
-                                     dir.path() / "validator.log");
+    harness::child_process validator(
+        {harness::find_program("KTB_PYTHON", "python3"), TEST_SOURCE_DIR "/system/validate_ditto.py",
+         TEST_SOURCE_DIR "/data/ditto-schemas", (dir.path() / "messages.jsonl").string()},
+        dir.path() / "validator.log");
     REQUIRE(harness::eventually([&] { return !validator.alive(); }, 30s));
     const auto status = validator.stop();
     INFO(harness::read_file(dir.path() / "validator.log"));
@@ -347,7 +381,8 @@ TEST_CASE("identity: a repeat publishes nothing, a policy change everything, a d
     s.observer.send_identity();
     CHECK(s.observer.drain(700ms).empty());
 
-    s.observer.send_identity(R"({"deviceId":"dummy-namespace:dummy-gateway:dummy-device-id","tenantId":"dummy-tenant-id","policyId":"p2"})");
+    s.observer.send_identity(
+        R"({"deviceId":"dummy-namespace:dummy-gateway:dummy-device-id","tenantId":"dummy-tenant-id","policyId":"p2"})");
     auto again = s.observer.until([](const auto& m) { return m.path() == "/features/Metrics"; });
     CHECK(again.size() == 4);
     CHECK(again.front().mqtt_topic == harness::leda_topic);
@@ -380,15 +415,18 @@ TEST_CASE("persistence: a container removed while the bridge was down gets its f
 
     s.cm.remove(gone);
     // A legacy-named file is renamed on restore (things.md §11).
-    const auto current = things.path() / "sup_back_dummy-namespace_dummy-gateway_dummy-device-id_edge_containers.json";
-    const auto legacy = things.path() / "sup_back_dummy-namespace_dummy-gateway:dummy-device-id:edge:containers.json";
+    const auto current =
+        things.path() / "sup_back_dummy-namespace_dummy-gateway_dummy-device-id_edge_containers.json";
+    const auto legacy =
+        things.path() / "sup_back_dummy-namespace_dummy-gateway:dummy-device-id:edge:containers.json";
     std::filesystem::rename(current, legacy);
 
     s.start_bridge({}, things.path());
     auto burst = s.register_twin();
-    CHECK(paths(burst) == std::vector<std::string>{"modify /features/Container:" + keep, "delete /features/Container:" + gone,
-                                                    "modify /features/ContainerFactory", "modify /features/SoftwareUpdatable",
-                                                    "modify /features/Metrics"});
+    CHECK(paths(burst) ==
+          std::vector<std::string>{"modify /features/Container:" + keep, "delete /features/Container:" + gone,
+                                   "modify /features/ContainerFactory", "modify /features/SoftwareUpdatable",
+                                   "modify /features/Metrics"});
     CHECK_FALSE(std::filesystem::exists(legacy));
     CHECK(json::parse(harness::read_file(current)) == json::object{{keep, "Container:" + keep}});
 
@@ -411,7 +449,8 @@ TEST_CASE("1000 containers: every feature arrives, in order") {
     REQUIRE(burst.size() == 1003);
     for (std::size_t i = 0; i < ids.size(); ++i) CHECK(burst[i].path() == "/features/Container:" + ids[i]);
     CHECK(burst[1000].path() == "/features/ContainerFactory");
-    CHECK(burst[1001].value().at("properties").at("status").at("installedDependencies").as_object().size() == 1000);
+    CHECK(burst[1001].value().at("properties").at("status").at("installedDependencies").as_object().size() ==
+          1000);
 }
 
 TEST_CASE("Kanto-CM unreachable: MQTT stays up, one log line, diff when it is back") {
@@ -433,14 +472,18 @@ TEST_CASE("Kanto-CM unreachable: MQTT stays up, one log line, diff when it is ba
 
     // Kanto-CM comes back without container b (removed meanwhile).
     std::filesystem::remove_all(home / "containers" / b);
-    harness::child_process again({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket", socket.string(),
-                                  "--home", home.string()},
+    harness::child_process again({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket",
+                                  socket.string(), "--home", home.string()},
                                  home.parent_path() / "sim2.log");
-    auto ms = s.observer.until([&](const auto& m) { return m.path() == "/features/SoftwareUpdatable/properties/status/installedDependencies"; },
-                               30000ms);
-    CHECK(paths(ms) == std::vector<std::string>{"modify /features/Container:" + b + "/properties/status/state",
-                                                "delete /features/Container:" + b,
-                                                "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
+    auto ms = s.observer.until(
+        [&](const auto& m) {
+            return m.path() == "/features/SoftwareUpdatable/properties/status/installedDependencies";
+        },
+        30000ms);
+    CHECK(paths(ms) == std::vector<std::string>{
+                           "modify /features/Container:" + b + "/properties/status/state",
+                           "delete /features/Container:" + b,
+                           "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
     CHECK(s.bridge->log().find("Kanto-CM is reachable again") != std::string::npos);
     (void)a;
 }
@@ -450,19 +493,20 @@ TEST_CASE("Kanto-CM down at start: the identity waits for the first List") {
     harness::temp_dir dir;
     const auto socket = dir.path() / "cm.sock";
     harness::twin_observer observer(broker);
-    // The simulator object is only used for paths here: start the bridge against a socket that is not there yet.
-    std::ofstream(dir.path() / "config.json") << R"({"connection":{"broker_url":")" << broker.url()
-                                               << R"("},"grpc_server":{"address_path":")" << socket.string()
-                                               << R"("},"things":{"home_dir":")" << (dir.path() / "things").string()
-                                               << R"("},"manager":{"home_dir":")" << (dir.path() / "cm").string() << R"("}})";
-    harness::child_process bridge({harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"), "--cfg-file",
-                                   (dir.path() / "config.json").string()},
+    // The simulator object is only used for paths here: start the bridge against a socket that is not there
+    // yet.
+    std::ofstream(dir.path() / "config.json")
+        << R"({"connection":{"broker_url":")" << broker.url() << R"("},"grpc_server":{"address_path":")"
+        << socket.string() << R"("},"things":{"home_dir":")" << (dir.path() / "things").string()
+        << R"("},"manager":{"home_dir":")" << (dir.path() / "cm").string() << R"("}})";
+    harness::child_process bridge({harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"),
+                                   "--cfg-file", (dir.path() / "config.json").string()},
                                   dir.path() / "bridge.log");
     REQUIRE(observer.wait_for_request());
     observer.send_identity();
     CHECK(observer.drain(1000ms).empty());
-    harness::child_process sim({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket", socket.string(), "--home",
-                                (dir.path() / "cm").string()},
+    harness::child_process sim({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket",
+                                socket.string(), "--home", (dir.path() / "cm").string()},
                                dir.path() / "sim.log");
     auto burst = observer.until([](const auto& m) { return m.path() == "/features/Metrics"; }, 30000ms);
     INFO(harness::read_file(dir.path() / "bridge.log"));
@@ -527,7 +571,8 @@ TEST_CASE("without the state-file watch, polling alone keeps the twin right (inc
     const auto id = s.cm.create(c).id();
     const auto state = "/features/Container:" + id + "/properties/status/state";
     s.cm.start(id);
-    auto ms = s.observer.until([&](const auto& m) { return m.path() == state && m.value().at("status") == "EXITED"; });
+    auto ms = s.observer.until(
+        [&](const auto& m) { return m.path() == state && m.value().at("status") == "EXITED"; });
     REQUIRE(!ms.empty());
     CHECK(ms.back().value().at("exitCode") == 3);
     CHECK(ms.back().value().at("pid") == -1);
@@ -542,8 +587,8 @@ TEST_CASE("invalid configuration: exit code 2 and a message naming the key and t
     harness::temp_dir dir;
     auto run = [&](const std::string& config_json, std::vector<std::string> flags = {}) {
         std::ofstream(dir.path() / "c.json") << config_json;
-        std::vector<std::string> argv{harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"), "--cfg-file",
-                                      (dir.path() / "c.json").string()};
+        std::vector<std::string> argv{harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"),
+                                      "--cfg-file", (dir.path() / "c.json").string()};
         argv.insert(argv.end(), flags.begin(), flags.end());
         std::filesystem::remove(dir.path() / "out.log");
         harness::child_process p(argv, dir.path() / "out.log");
@@ -573,9 +618,10 @@ TEST_CASE("invalid configuration: exit code 2 and a message naming the key and t
     CHECK(code == 2);
     CHECK(out.find("no-such-flag") != std::string::npos);
     // A real device config with sections the bridge does not use is fine (then --help exits 0).
-    std::tie(code, out) = run(R"({"log":{"log_level":"DEBUG"},"containers":{"insecure_registries":["localhost:5000"]},
+    std::tie(code, out) =
+        run(R"({"log":{"log_level":"DEBUG"},"containers":{"insecure_registries":["localhost:5000"]},
                                   "things":{"enable":true,"features":["ContainerFactory"]},"manager":{"default_ctrs_stop_timeout":"30s"}})",
-                              {"--help"});
+            {"--help"});
     CHECK(code == 0);
     CHECK(out.find("--conn-broker-url") != std::string::npos);
     CHECK(out.find("--things-features") != std::string::npos);

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
+#include <boost/json.hpp>
 
 #include "core.hpp"
 
@@ -23,7 +23,8 @@ constexpr const char* identity_json = R"({"deviceId":"org.acme:gw-1:dev-7","tena
 constexpr const char* thing = "org.acme:gw-1:dev-7:edge:containers";
 constexpr const char* event_topic = "e/t1/org.acme:gw-1:dev-7:edge:containers";
 
-inline kcm::types::Container container(const std::string& id, const std::string& status, std::int64_t pid = -1) {
+inline kcm::types::Container container(const std::string& id, const std::string& status,
+                                       std::int64_t pid = -1) {
     kcm::types::Container c;
     c.set_id(id);
     c.set_name("n-" + id);
@@ -63,11 +64,13 @@ inline std::vector<std::string> summary(const twin::actions& a) {
 
 // A Ditto command message for one of our features, as the cloud sends it.
 inline std::string command_payload(const std::string& feature, const std::string& operation,
-                                   const std::optional<std::string>& value_json, const std::string& correlation = "c-1") {
+                                   const std::optional<std::string>& value_json,
+                                   const std::string& correlation = "c-1") {
     boost::json::object headers{{"correlation-id", correlation}, {"response-required", true}};
-    boost::json::object env{{"topic", "org.acme/gw-1:dev-7:edge:containers/things/live/messages/" + operation},
-                            {"headers", headers},
-                            {"path", "/features/" + feature + "/inbox/messages/" + operation}};
+    boost::json::object env{
+        {"topic", "org.acme/gw-1:dev-7:edge:containers/things/live/messages/" + operation},
+        {"headers", headers},
+        {"path", "/features/" + feature + "/inbox/messages/" + operation}};
     if (value_json) {
         env["headers"].as_object()["content-type"] = "application/json";
         env["value"] = boost::json::parse(*value_json);
@@ -106,7 +109,8 @@ inline std::vector<std::string> su_statuses(const twin::actions& a, std::string*
         const auto& v = env.at("value").as_object();
         out.push_back((path.find("lastFailedOperation") != std::string::npos ? "failed:" : "") +
                       std::string(v.at("status").as_string()));
-        if (last_message != nullptr && v.contains("message")) *last_message = v.at("message").as_string().c_str();
+        if (last_message != nullptr && v.contains("message"))
+            *last_message = v.at("message").as_string().c_str();
     }
     return out;
 }
@@ -125,7 +129,7 @@ inline std::string hex_digest(const std::string& data, const EVP_MD* md) {
 // the I/O completion with that number fails instead (a Kanto-CM error, a failed read, a failed
 // download or an unreadable file).
 class kanto_world {
-public:
+  public:
     std::map<std::string, kcm::types::Container> containers;
     std::map<std::string, std::string> web;  // url -> body
     std::optional<int> fail_at;
@@ -144,7 +148,7 @@ public:
         return seen;
     }
 
-private:
+  private:
     bool failing() {
         const int n = completions++;
         return fail_at && n == *fail_at;
@@ -159,7 +163,8 @@ private:
         if (const auto* g = std::get_if<twin::get_container>(&a)) {
             if (failing()) return core.on_kanto_failed(failure_text);
             auto it = containers.find(g->id);
-            return core.on_container_read(g->id, it == containers.end() ? std::nullopt : std::optional(it->second));
+            return core.on_container_read(g->id,
+                                          it == containers.end() ? std::nullopt : std::optional(it->second));
         }
         if (const auto* c = std::get_if<twin::call_kanto>(&a)) {
             if (failing()) return core.on_kanto_done(c->op, kanto::result{false, failure_text, std::nullopt});
@@ -203,7 +208,8 @@ private:
                 } else {
                     auto it = containers.find(q.id());
                     if (it == containers.end()) {
-                        if constexpr (std::is_same_v<Q, kcm::svc::GetContainerRequest>) return;  // unknown: OK, none
+                        if constexpr (std::is_same_v<Q, kcm::svc::GetContainerRequest>)
+                            return;  // unknown: OK, none
                         r = {false, "container with ID = " + q.id() + " does not exist", std::nullopt};
                         return;
                     }
@@ -251,7 +257,8 @@ struct registered {
 
     // Sends a command and runs it to the end; returns every action on the way.
     twin::actions command(const std::string& feature, const std::string& operation,
-                          const std::optional<std::string>& value = std::nullopt, const std::string& req_id = "r-1") {
+                          const std::optional<std::string>& value = std::nullopt,
+                          const std::string& req_id = "r-1") {
         return world.settle(core, core.on_message(command_topic(req_id, operation),
                                                   command_payload(feature, operation, value)));
     }
@@ -265,7 +272,7 @@ struct registered {
 
 // The step builder: one input, then expectations on its actions, then the completions by hand.
 class step {
-public:
+  public:
     explicit step(twin::core& core) : core_(core) {}
 
     step& input(const std::function<twin::actions(twin::core&)>& f) {
@@ -274,7 +281,8 @@ public:
     }
     step& command(const std::string& feature, const std::string& operation,
                   const std::optional<std::string>& value = std::nullopt, const std::string& req_id = "r-1") {
-        last_ = core_.on_message(command_topic(req_id, operation), command_payload(feature, operation, value));
+        last_ =
+            core_.on_message(command_topic(req_id, operation), command_payload(feature, operation, value));
         return *this;
     }
     // Expects exactly one Kanto-CM call of type Request among the last actions and remembers it.
@@ -312,15 +320,21 @@ public:
     }
     const twin::actions& actions() const { return last_; }
 
-private:
+  private:
     twin::core& core_;
     twin::actions last_;
     std::uint64_t call_ = 0;
 };
 
-inline kanto::result ok() { return {}; }
-inline kanto::result ok(const kcm::types::Container& c) { return {true, {}, c}; }
-inline kanto::result failed(const std::string& text) { return {false, text, std::nullopt}; }
+inline kanto::result ok() {
+    return {};
+}
+inline kanto::result ok(const kcm::types::Container& c) {
+    return {true, {}, c};
+}
+inline kanto::result failed(const std::string& text) {
+    return {false, text, std::nullopt};
+}
 
 // Runs `flow` once to count its I/O completions, then once more failing each of them in turn; calls
 // `check(failed_at, actions, fixture)` for every run (failed_at: -1 for the clean run).

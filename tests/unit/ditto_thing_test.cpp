@@ -17,12 +17,14 @@ namespace {
 
 std::vector<json::object> examples(const std::string& folder) {
     std::vector<json::object> out;
-    for (const auto& e : fs::directory_iterator(std::string(TEST_DATA_DIR) + "/ditto-schemas/examples/" + folder)) {
+    for (const auto& e :
+         fs::directory_iterator(std::string(TEST_DATA_DIR) + "/ditto-schemas/examples/" + folder)) {
         std::ifstream in(e.path());
         std::stringstream ss;
         ss << in.rdbuf();
         auto v = json::parse(ss.str());
-        if (v.is_object() && !v.as_object().contains("status")) out.push_back(v.as_object());  // commands, not responses
+        if (v.is_object() && !v.as_object().contains("status"))
+            out.push_back(v.as_object());  // commands, not responses
     }
     return out;
 }
@@ -57,7 +59,8 @@ TEST_CASE("every modify/create example puts its value at its path") {
         REQUIRE(got != nullptr);
         if (tokens.empty()) {
             for (const auto& [k, v] : env.at("value").as_object()) {
-                if (k != "thingId") CHECK(got->at(k) == v);  // some examples' thingId differs from their topic
+                if (k != "thingId")
+                    CHECK(got->at(k) == v);  // some examples' thingId differs from their topic
             }
         } else {
             CHECK(*got == env.at("value"));
@@ -75,8 +78,10 @@ TEST_CASE("every merge example merges, a null deletes") {
         twin::ditto_thing thing(*twin::thing_of_topic(env.at("topic").as_string()));
         const auto tokens = twin::json_pointer(env.at("path").as_string());
         // Something to merge into or delete first.
-        json::object seed{{"topic", env.at("topic")}, {"path", env.at("path")}, {"value", json::object{{"old", 1}}}};
-        seed["topic"] = std::string(env.at("topic").as_string()).replace(std::string(env.at("topic").as_string()).rfind("merge"), 5, "modify");
+        json::object seed{
+            {"topic", env.at("topic")}, {"path", env.at("path")}, {"value", json::object{{"old", 1}}}};
+        seed["topic"] = std::string(env.at("topic").as_string())
+                            .replace(std::string(env.at("topic").as_string()).rfind("merge"), 5, "modify");
         CHECK(thing.apply(seed).empty());
         CHECK(thing.apply(env).empty());
         const auto* got = twin::at_pointer(thing.value(), tokens);
@@ -86,8 +91,10 @@ TEST_CASE("every merge example merges, a null deletes") {
         } else if (patch.is_object()) {
             REQUIRE(got != nullptr);
             for (const auto& [k, v] : patch.as_object()) {
-                if (v.is_null()) CHECK_FALSE(got->as_object().contains(k));
-                else if (!v.is_object()) CHECK(got->at(k) == v);
+                if (v.is_null())
+                    CHECK_FALSE(got->as_object().contains(k));
+                else if (!v.is_object())
+                    CHECK(got->at(k) == v);
             }
             if (!tokens.empty()) CHECK(got->at("old") == 1);  // kept: merge, not replace
         } else {
@@ -106,7 +113,9 @@ TEST_CASE("every delete example removes its path; events apply like commands") {
         CAPTURE(json::serialize(env));
         twin::ditto_thing thing(*twin::thing_of_topic(env.at("topic").as_string()));
         const auto tokens = twin::json_pointer(env.at("path").as_string());
-        json::object seed{{"topic", "org.eclipse.ditto/fancy-thing/things/twin/commands/modify"}, {"path", env.at("path")}, {"value", 7}};
+        json::object seed{{"topic", "org.eclipse.ditto/fancy-thing/things/twin/commands/modify"},
+                          {"path", env.at("path")},
+                          {"value", 7}};
         if (!tokens.empty()) CHECK(thing.apply(seed).empty());
         CHECK(thing.apply(env).empty());
         if (tokens.empty()) {
@@ -120,7 +129,8 @@ TEST_CASE("every delete example removes its path; events apply like commands") {
     int events = 0;
     for (const auto& env : examples("events")) {
         const auto action = action_of(env);
-        if (action != "created" && action != "modified" && action != "merged" && action != "deleted") continue;
+        if (action != "created" && action != "modified" && action != "merged" && action != "deleted")
+            continue;
         twin::ditto_thing thing(*twin::thing_of_topic(env.at("topic").as_string()));
         CHECK(thing.apply(env).empty());
         ++events;
@@ -131,12 +141,44 @@ TEST_CASE("every delete example removes its path; events apply like commands") {
 TEST_CASE("what the bridge publishes builds the thing; responses and live messages are not applied") {
     twin::ditto_thing thing("org.acme:gw-1:dev-7:edge:containers");
     const std::string topic = "org.acme/gw-1:dev-7:edge:containers/things/twin/commands/";
-    CHECK(thing.apply(json::parse(R"({"topic":")" + topic + R"(modify","headers":{},"path":"/features/Container:a","value":{"definition":["x"],"properties":{"status":{"name":"a","state":{"status":"CREATED","pid":-1}}}}})").as_object()).empty());
-    CHECK(thing.apply(json::parse(R"({"topic":")" + topic + R"(modify","headers":{},"path":"/features/Container:a/properties/status/state","value":{"status":"RUNNING","pid":7}})").as_object()).empty());
-    CHECK(*twin::at_pointer(thing.value(), twin::json_pointer("/features/Container:a/properties/status/state/status")) == "RUNNING");
-    CHECK(*twin::at_pointer(thing.value(), twin::json_pointer("/features/Container:a/properties/status/name")) == "a");
-    CHECK(thing.apply(json::parse(R"({"topic":")" + topic + R"(delete","headers":{},"path":"/features/Container:a"})").as_object()).empty());
+    CHECK(
+        thing
+            .apply(
+                json::parse(
+                    R"({"topic":")" + topic +
+                    R"(modify","headers":{},"path":"/features/Container:a","value":{"definition":["x"],"properties":{"status":{"name":"a","state":{"status":"CREATED","pid":-1}}}}})")
+                    .as_object())
+            .empty());
+    CHECK(
+        thing
+            .apply(
+                json::parse(
+                    R"({"topic":")" + topic +
+                    R"(modify","headers":{},"path":"/features/Container:a/properties/status/state","value":{"status":"RUNNING","pid":7}})")
+                    .as_object())
+            .empty());
+    CHECK(*twin::at_pointer(thing.value(),
+                            twin::json_pointer("/features/Container:a/properties/status/state/status")) ==
+          "RUNNING");
+    CHECK(*twin::at_pointer(thing.value(),
+                            twin::json_pointer("/features/Container:a/properties/status/name")) == "a");
+    CHECK(thing
+              .apply(json::parse(R"({"topic":")" + topic +
+                                 R"(delete","headers":{},"path":"/features/Container:a"})")
+                         .as_object())
+              .empty());
     CHECK(twin::at_pointer(thing.value(), twin::json_pointer("/features/Container:a")) == nullptr);
-    CHECK_FALSE(thing.apply(json::parse(R"({"topic":"o/t/things/live/messages/data","headers":{},"path":"/features/Metrics/outbox/messages/data","value":{}})").as_object()).empty());
-    CHECK_FALSE(thing.apply(json::parse(R"({"topic":"o/t/things/twin/commands/modify","headers":{},"path":"/x","status":204})").as_object()).empty());
+    CHECK_FALSE(
+        thing
+            .apply(
+                json::parse(
+                    R"({"topic":"o/t/things/live/messages/data","headers":{},"path":"/features/Metrics/outbox/messages/data","value":{}})")
+                    .as_object())
+            .empty());
+    CHECK_FALSE(
+        thing
+            .apply(json::parse(
+                       R"({"topic":"o/t/things/twin/commands/modify","headers":{},"path":"/x","status":204})")
+                       .as_object())
+            .empty());
 }

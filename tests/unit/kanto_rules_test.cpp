@@ -1,13 +1,13 @@
-// Kanto-CM's container rules (twin/kanto_*) and the simulator's pure helpers: sizes, defaults, validation texts, signals, timestamps,
-// restart policy (kanto-cm-grpc.md §1.4, §3.3, §4, §5, §7).
+// Kanto-CM's container rules (twin/kanto_*) and the simulator's pure helpers: sizes, defaults, validation
+// texts, signals, timestamps, restart policy (kanto-cm-grpc.md §1.4, §3.3, §4, §5, §7).
 #include <doctest/doctest.h>
 
+#include "container_rules.hpp"
 #include "restart_policy.hpp"
 #include "rfc3339.hpp"
 #include "signals.hpp"
 #include "sizes.hpp"
 #include "uuid.hpp"
-#include "container_rules.hpp"
 
 #include <regex>
 
@@ -104,7 +104,8 @@ TEST_CASE("Create validation: each rule's exact text") {
         return kanto::validate_container(c);
     };
     using C = kcm::types::Container;
-    CHECK(with([](C& c) { c.mutable_image()->clear_name(); }) == "the containers image configuration is invalid");
+    CHECK(with([](C& c) { c.mutable_image()->clear_name(); }) ==
+          "the containers image configuration is invalid");
     CHECK(with([](C& c) { c.set_name("-bad"); }) == "invalid container name format : -bad");
     CHECK(with([](C& c) { c.add_mounts()->set_source("/x"); }) ==
           "source and destination must be set for a mount point");
@@ -114,15 +115,18 @@ TEST_CASE("Create validation: each rule's exact text") {
               m->set_destination("/y");
               m->set_propagation_mode("RSHARED");
           }) == "propagation mode must be set to one of the supported modes");
-    CHECK(with([](C& c) { c.clear_host_config(); }) == "the containers host config is mandatory and is missing");
-    CHECK(with([](C& c) {
-              c.mutable_host_config()->set_privileged(true);
-              c.mutable_host_config()->add_extra_capabilities("CAP_NET_ADMIN");
-          }) ==
-          "cannot create the container as privileged and with extra capabilities at the same time - choose one "
-          "of the options");
+    CHECK(with([](C& c) { c.clear_host_config(); }) ==
+          "the containers host config is mandatory and is missing");
+    CHECK(
+        with([](C& c) {
+            c.mutable_host_config()->set_privileged(true);
+            c.mutable_host_config()->add_extra_capabilities("CAP_NET_ADMIN");
+        }) ==
+        "cannot create the container as privileged and with extra capabilities at the same time - choose one "
+        "of the options");
     CHECK(with([](C& c) { c.mutable_host_config()->set_network_mode(""); }) == "network mode is not set");
-    CHECK(with([](C& c) { c.mutable_host_config()->set_network_mode("none"); }) == "unsupported network mode none");
+    CHECK(with([](C& c) { c.mutable_host_config()->set_network_mode("none"); }) ==
+          "unsupported network mode none");
     CHECK(with([](C& c) {
               c.mutable_host_config()->set_network_mode("host");
               c.mutable_host_config()->add_extra_hosts("ctrl:host_ip");

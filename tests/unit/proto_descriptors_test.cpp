@@ -15,7 +15,8 @@ const google::protobuf::FieldDescriptor* field(const google::protobuf::Descripto
 }
 
 constexpr const char* services_ns = "github.com.eclipse_kanto.container_management.containerm.api.services.";
-constexpr const char* types_ns = "github.com.eclipse_kanto.container_management.containerm.api.types.containers.";
+constexpr const char* types_ns =
+    "github.com.eclipse_kanto.container_management.containerm.api.types.containers.";
 
 }  // namespace
 
@@ -29,7 +30,7 @@ TEST_CASE("service and method paths are Kanto-CM's") {
     const auto* svc = pool->FindServiceByName(containers);
     REQUIRE(svc != nullptr);
     CHECK(svc->method_count() == 14);
-    const char* names[] = {"Create", "Get",   "List",    "ListStream", "Start",  "Attach", "Stop",
+    const char* names[] = {"Create", "Get",     "List",  "ListStream", "Start",  "Attach", "Stop",
                            "Update", "Restart", "Pause", "Unpause",    "Rename", "Remove", "Logs"};
     for (int i = 0; i < 14; ++i) CHECK(svc->method(i)->name() == names[i]);
     CHECK(svc->FindMethodByName("ListStream")->server_streaming());
@@ -40,7 +41,8 @@ TEST_CASE("service and method paths are Kanto-CM's") {
     CHECK(svc->FindMethodByName("Stop")->output_type()->full_name() == "google.protobuf.Empty");
     // The HTTP/2 :path a client sends: "/<service>/<method>".
     CHECK("/" + svc->full_name() + "/" + svc->FindMethodByName("Create")->name() ==
-          "/github.com.eclipse_kanto.container_management.containerm.api.services.containers.Containers/Create");
+          "/github.com.eclipse_kanto.container_management.containerm.api.services.containers.Containers/"
+          "Create");
     const auto* sys = pool->FindServiceByName(kcm::sysinfo::SystemInfo::service_full_name());
     REQUIRE(sys != nullptr);
     CHECK(sys->FindMethodByName("ProjectInfo")->input_type()->full_name() == "google.protobuf.Empty");

@@ -5,15 +5,16 @@
 #include <string>
 #include <vector>
 
-#include <boost/json.hpp>
 #include <google/protobuf/util/json_util.h>
+#include <boost/json.hpp>
 
 #include "kanto_cm_api.hpp"
 
 namespace recording {
 
 inline std::vector<boost::json::object> lines() {
-    std::ifstream in(std::string(TEST_DATA_DIR) + "/conformance/kanto-things-registration-and-commands.jsonl");
+    std::ifstream in(std::string(TEST_DATA_DIR) +
+                     "/conformance/kanto-things-registration-and-commands.jsonl");
     std::vector<boost::json::object> out;
     for (std::string line; std::getline(in, line);) out.push_back(boost::json::parse(line).as_object());
     return out;

@@ -33,7 +33,8 @@ TEST_CASE("ContainerFactory create with start: the new feature, Start, a read, t
     auto created = container("x", "Created");
     s.complete_call(ok(created))
         .expect_call<kcm::svc::StartContainerRequest>([](const auto& r) { CHECK(r.id() == "x"); })
-        .expect_publishes({"modify /features/Container:x", "modify /features/Container:x/properties/status/state",
+        .expect_publishes({"modify /features/Container:x",
+                           "modify /features/Container:x/properties/status/state",
                            "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
     s.complete_call(ok()).expect_get("x").complete_get("x", container("x", "Running", 5));
     const auto a = answers(s.actions());
@@ -43,7 +44,8 @@ TEST_CASE("ContainerFactory create with start: the new feature, Start, a read, t
     CHECK(a[0].value == json::value("x"));
 }
 
-TEST_CASE("a failing Start after a successful Create is logged; the answer is still 200 with the id (as Kanto)") {
+TEST_CASE(
+    "a failing Start after a successful Create is logged; the answer is still 200 with the id (as Kanto)") {
     registered f;
     step s(f.core);
     s.command("ContainerFactory", "create", R"({"imageRef":"app","start":true})")
@@ -74,9 +76,12 @@ TEST_CASE("Kanto-CM's error text becomes a 500 at the outbox path; the queue mov
 
 TEST_CASE("operations on one container keep their order; other containers do not wait") {
     registered f({container("a", "Running", 3), container("b", "Running", 4)});
-    auto stop_a = f.core.on_message(command_topic("r-1", "stop"), command_payload("Container:a", "stop", std::nullopt));
-    auto start_a = f.core.on_message(command_topic("r-2", "start"), command_payload("Container:a", "start", std::nullopt));
-    auto stop_b = f.core.on_message(command_topic("r-3", "stop"), command_payload("Container:b", "stop", std::nullopt));
+    auto stop_a =
+        f.core.on_message(command_topic("r-1", "stop"), command_payload("Container:a", "stop", std::nullopt));
+    auto start_a = f.core.on_message(command_topic("r-2", "start"),
+                                     command_payload("Container:a", "start", std::nullopt));
+    auto stop_b =
+        f.core.on_message(command_topic("r-3", "stop"), command_payload("Container:b", "stop", std::nullopt));
     CHECK(only<twin::call_kanto>(stop_a).size() == 1);
     CHECK(only<twin::call_kanto>(start_a).empty());
     CHECK(only<twin::call_kanto>(stop_b).size() == 1);
@@ -105,7 +110,8 @@ TEST_CASE("bad inputs of operations are answered with Kanto's texts and call not
     auto rename = f.command("Container:a", "rename", "42");
     CHECK(only<twin::call_kanto>(rename).empty());
     CHECK(answers(rename).at(0).status == 400);
-    CHECK(answers(rename).at(0).value.at("message") == "json: cannot unmarshal number into Go value of type string");
+    CHECK(answers(rename).at(0).value.at("message") ==
+          "json: cannot unmarshal number into Go value of type string");
     auto unknown = f.command("Container:a", "explode");
     CHECK(answers(unknown).at(0).status == 404);
     CHECK(answers(unknown).at(0).value.at("message") == "unsupported operation explode");

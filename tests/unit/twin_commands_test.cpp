@@ -24,10 +24,12 @@ TEST_CASE("Hono command topics (things.md §3.3)") {
     CHECK_FALSE(twin::parse_command_topic("command//dev/res/r/200"));
     CHECK(twin::is_twin_event_route(*twin::parse_command_topic("command//d/req//modified")));
     CHECK_FALSE(twin::is_twin_event_route(*twin::parse_command_topic("command//d/req/r/modified")));
-    CHECK(twin::response_envelope("t/x/things/live/messages/op", std::string("c"), "/p", std::nullopt, 204) ==
-          R"({"topic":"t/x/things/live/messages/op","headers":{"correlation-id":"c"},"path":"/p","status":204})");
-    CHECK(twin::response_envelope("t", std::nullopt, "/", json::value("id"), 200) ==
-          R"({"topic":"t","headers":{"content-type":"application/json"},"path":"/","value":"id","status":200})");
+    CHECK(
+        twin::response_envelope("t/x/things/live/messages/op", std::string("c"), "/p", std::nullopt, 204) ==
+        R"({"topic":"t/x/things/live/messages/op","headers":{"correlation-id":"c"},"path":"/p","status":204})");
+    CHECK(
+        twin::response_envelope("t", std::nullopt, "/", json::value("id"), 200) ==
+        R"({"topic":"t","headers":{"content-type":"application/json"},"path":"/","value":"id","status":200})");
 }
 
 TEST_CASE("operation inputs decode like Kanto's Go handlers") {
@@ -38,9 +40,11 @@ TEST_CASE("operation inputs decode like Kanto's Go handlers") {
     CHECK(std::get<twin::create_args>(ok).image_ref == "img");  // keys case-insensitive, unknown ignored
     CHECK(std::get<twin::create_args>(ok).start);
     auto bad = v(R"("not-an-object")");
-    CHECK(std::get<std::string>(twin::decode_create(&bad)) == "json: cannot unmarshal string into Go value of type things.createArgs");
+    CHECK(std::get<std::string>(twin::decode_create(&bad)) ==
+          "json: cannot unmarshal string into Go value of type things.createArgs");
     auto number = v("42");
-    CHECK(std::get<1>(twin::decode_name(&number)) == "json: cannot unmarshal number into Go value of type string");
+    CHECK(std::get<1>(twin::decode_name(&number)) ==
+          "json: cannot unmarshal number into Go value of type string");
     CHECK(std::get<bool>(twin::decode_force(nullptr)) == false);
     auto stop = v(R"({"force":true,"timeout":50,"signal":"SIGKILL"})");
     auto so = std::get<kcm::types::StopOptions>(twin::decode_stop_options(&stop));
@@ -50,7 +54,8 @@ TEST_CASE("operation inputs decode like Kanto's Go handlers") {
     auto frac = v(R"({"timeout":1.5})");
     CHECK(std::get<std::string>(twin::decode_stop_options(&frac)) ==
           "json: cannot unmarshal number 1.5 into Go struct field stopOptions.timeout of type int64");
-    auto update = v(R"({"restartPolicy":{"type":"ON_FAILURE","maxRetryCount":3,"retryTimeout":10.9},"resources":{"memory":"90M"}})");
+    auto update = v(
+        R"({"restartPolicy":{"type":"ON_FAILURE","maxRetryCount":3,"retryTimeout":10.9},"resources":{"memory":"90M"}})");
     auto uo = std::get<kcm::types::UpdateOptions>(twin::decode_update(&update));
     CHECK(uo.restart_policy().type() == "on-failure");
     CHECK(uo.restart_policy().maximum_retry_count() == 3);
@@ -100,11 +105,13 @@ TEST_CASE("metrics requests, filters and measurements (things.md §7.4, §9)") {
         return twin::decode_metrics_request(&v);
     };
     CHECK(std::get<twin::metrics_request>(req(R"({"frequency":2.9})")).period == 2000ms);
-    CHECK(std::get<twin::metrics_request>(req(R"({"frequency":"500ms"})")).period == 1000ms);  // clamped to 1 s
+    CHECK(std::get<twin::metrics_request>(req(R"({"frequency":"500ms"})")).period ==
+          1000ms);  // clamped to 1 s
     CHECK(std::get<twin::metrics_request>(req(R"({"frequency":"1m30s"})")).period == 90000ms);
     CHECK(std::get<twin::metrics_request>(req(R"({"frequency":0})")).period == 0ms);
     CHECK(std::get<twin::metrics_request>(req(R"({"frequency":-3})")).period == 0ms);
-    CHECK(std::get<std::string>(req(R"({"frequency":"invalid frequency"})")) == "time: invalid duration \"invalid frequency\"");
+    CHECK(std::get<std::string>(req(R"({"frequency":"invalid frequency"})")) ==
+          "time: invalid duration \"invalid frequency\"");
 
     const std::vector<twin::metrics_filter> f{{{"cpu.*", "memory.u"}, "Container:a"}};
     CHECK(twin::originator_selected(f, "Container:a"));
@@ -127,7 +134,8 @@ TEST_CASE("metrics requests, filters and measurements (things.md §7.4, §9)") {
     CHECK(twin::measurements(c, &b).at(0).value == doctest::Approx(20));
     CHECK(twin::measurements(b, nullptr).empty());
     twin::metrics_sample m;
-    m.memory_usage = 300, m.memory_inactive_file = 100, m.memory_limit = 1000, m.machine_memory = 800, m.pids = 2;
+    m.memory_usage = 300, m.memory_inactive_file = 100, m.memory_limit = 1000, m.machine_memory = 800,
+    m.pids = 2;
     auto ms = twin::measurements(m, nullptr);
     REQUIRE(ms.size() == 4);
     CHECK(ms[0].id == "memory.total");
@@ -135,21 +143,26 @@ TEST_CASE("metrics requests, filters and measurements (things.md §7.4, §9)") {
     CHECK(ms[1].value == 200);
     CHECK(ms[2].value == doctest::Approx(25));
     CHECK(ms[3].id == "pids");
-    const auto msg = json::parse(twin::metrics_message(twin::containers_thing("o:g"), {{"Container:a", ms}}, 1717000000));
+    const auto msg =
+        json::parse(twin::metrics_message(twin::containers_thing("o:g"), {{"Container:a", ms}}, 1717000000));
     CHECK(msg.at("path") == "/features/Metrics/outbox/messages/data");
     CHECK(msg.at("value").at("timestamp") == 1717000000);
-    CHECK(msg.at("value").at("snapshot").at(0).at("measurements").at(0) == json::parse(R"({"id":"memory.total","value":800})"));
+    CHECK(msg.at("value").at("snapshot").at(0).at("measurements").at(0) ==
+          json::parse(R"({"id":"memory.total","value":800})"));
 }
 
 TEST_CASE("SoftwareUpdatable inputs, descriptors and checksums") {
     auto parse = [](const char* text) { return json::parse(text); };
     auto none = parse(R"({"correlationId":"x","softwareModules":[]})");
-    CHECK(std::get<std::string>(twin::decode_update_action(&none)) == "there are no SoftwareModules to be installed");
-    auto no_artifacts = parse(R"({"softwareModules":[{"softwareModule":{"name":"n","version":"v"},"artifacts":[]}]})");
+    CHECK(std::get<std::string>(twin::decode_update_action(&none)) ==
+          "there are no SoftwareModules to be installed");
+    auto no_artifacts =
+        parse(R"({"softwareModules":[{"softwareModule":{"name":"n","version":"v"},"artifacts":[]}]})");
     CHECK(std::get<std::string>(twin::decode_update_action(&no_artifacts)) ==
           "there are no SoftwareArtifacts referenced for SoftwareModule [Name.version] = [n.v]");
     auto no_software = parse(R"({"correlationId":"x","software":[]})");
-    CHECK(std::get<std::string>(twin::decode_remove_action(&no_software)) == "there are no DependencyDescriptions to be removed");
+    CHECK(std::get<std::string>(twin::decode_remove_action(&no_software)) ==
+          "there are no DependencyDescriptions to be removed");
     auto removal = parse(R"({"software":[{"version":"1","name":"id","group":"g"}],"forced":true})");
     auto r = std::get<twin::remove_action>(twin::decode_remove_action(&removal));
     CHECK(r.forced);
@@ -162,18 +175,21 @@ TEST_CASE("SoftwareUpdatable inputs, descriptors and checksums") {
     REQUIRE(std::holds_alternative<kcm::types::Container>(d));
     const auto& c = std::get<kcm::types::Container>(d);
     CHECK(c.name() == "db");
-    CHECK(c.host_config().port_mappings(0).protocol().empty());  // Kanto's key is "proto"; "protocol" is ignored
+    CHECK(c.host_config().port_mappings(0).protocol().empty());  // Kanto's key is "proto"; "protocol" is
+                                                                 // ignored
     CHECK(c.host_config().port_mappings(0).container_port() == 55555);
     CHECK(c.host_config().restart_policy().retry_timeout() == 5);  // a Go Duration in nanoseconds
     CHECK_FALSE(c.host_config().has_resources());
-    auto invalid = twin::parse_descriptor(R"({"container_name":"x","image":{"name":"i"},"host_config":{"network_mode":"none"}})");
+    auto invalid = twin::parse_descriptor(
+        R"({"container_name":"x","image":{"name":"i"},"host_config":{"network_mode":"none"}})");
     CHECK(std::get<twin::descriptor_error>(invalid).rejected);
     CHECK(std::get<twin::descriptor_error>(invalid).message == "unsupported network mode none");
     auto broken = twin::parse_descriptor("<html>404</html>");
     CHECK_FALSE(std::get<twin::descriptor_error>(broken).rejected);
 
     twin::su_artifact a;
-    const twin::digests actual{"0123456789abcdef0123456789abcdef", std::string(40, 'a'), std::string(64, 'b')};
+    const twin::digests actual{"0123456789abcdef0123456789abcdef", std::string(40, 'a'),
+                               std::string(64, 'b')};
     CHECK(twin::check_checksum(a, actual).empty());  // no checksum given
     a.sha256 = std::string(64, 'B');
     CHECK(twin::check_checksum(a, actual).empty());  // case-insensitive
@@ -182,10 +198,14 @@ TEST_CASE("SoftwareUpdatable inputs, descriptors and checksums") {
     a.md5 = "0123456789ABCDEF0123456789ABCDEF";
     CHECK(twin::check_checksum(a, actual).empty());  // MD5 wins over both
     a.md5 = "0123456789abcdef0123456789abcdef00";
-    CHECK(twin::check_checksum(a, actual) == "the provided input hash is either invalid, not a hex string or the length exceeds 16 bytes");
+    CHECK(twin::check_checksum(a, actual) ==
+          "the provided input hash is either invalid, not a hex string or the length exceeds 16 bytes");
     a.md5 = "xyz";
-    CHECK(twin::check_checksum(a, actual) == "the provided input hash is either invalid, not a hex string or the length exceeds 16 bytes");
+    CHECK(twin::check_checksum(a, actual) ==
+          "the provided input hash is either invalid, not a hex string or the length exceeds 16 bytes");
 
-    twin::operation_status st{"c", "REMOVING", std::nullopt, {json::object{{"name", "x"}, {"version", "1"}}}, ""};
-    CHECK(json::serialize(st.to_json()) == R"({"correlationId":"c","status":"REMOVING","software":[{"name":"x","version":"1"}]})");
+    twin::operation_status st{
+        "c", "REMOVING", std::nullopt, {json::object{{"name", "x"}, {"version", "1"}}}, ""};
+    CHECK(json::serialize(st.to_json()) ==
+          R"({"correlationId":"c","status":"REMOVING","software":[{"name":"x","version":"1"}]})");
 }

@@ -35,7 +35,9 @@ std::vector<std::string> summary(const twin::actions& a) {
     return out;
 }
 
-json::value value_of(const twin::publish& p) { return json::parse(p.payload).at("value"); }
+json::value value_of(const twin::publish& p) {
+    return json::parse(p.payload).at("value");
+}
 
 kcm::types::Container container(const std::string& id, const std::string& status, std::int64_t pid = -1) {
     kcm::types::Container c;
@@ -99,11 +101,12 @@ TEST_CASE("nothing is published without an identity") {
     CHECK_FALSE(core.registered());
 }
 
-TEST_CASE("registration burst: Container features, stale deletes, ContainerFactory, SoftwareUpdatable, Metrics") {
+TEST_CASE(
+    "registration burst: Container features, stale deletes, ContainerFactory, SoftwareUpdatable, Metrics") {
     registered_core rc({container("b", "Running", 7), container("a", "Created")}, {},
                        R"({"gone":"Container:gone","a":"Container:a"})");
-    CHECK(summary(rc.burst) == std::vector<std::string>{
-                                   "modify /features/Container:a", "modify /features/Container:b",
+    CHECK(summary(rc.burst) ==
+          std::vector<std::string>{"modify /features/Container:a", "modify /features/Container:b",
                                    "delete /features/Container:gone", "modify /features/ContainerFactory",
                                    "modify /features/SoftwareUpdatable", "modify /features/Metrics"});
     for (const auto& p : only<twin::publish>(rc.burst)) {
@@ -113,19 +116,23 @@ TEST_CASE("registration burst: Container features, stale deletes, ContainerFacto
     }
     auto writes = only<twin::write_file>(rc.burst);
     REQUIRE(writes.size() == 1);
-    CHECK(writes[0].path == "/var/lib/container-management/sup_back_org.acme_gw-1_dev-7_edge_containers.json");
+    CHECK(writes[0].path ==
+          "/var/lib/container-management/sup_back_org.acme_gw-1_dev-7_edge_containers.json");
     CHECK(writes[0].content == R"({"a":"Container:a","b":"Container:b"})");
     auto pubs = only<twin::publish>(rc.burst);
-    CHECK(value_of(pubs[3]) == json::parse(R"({"definition":["com.bosch.iot.suite.edge.containers:ContainerFactory:1.3.0"]})"));
-    CHECK(value_of(pubs[4]).at("properties").at("status").at("installedDependencies").as_object().size() == 2);
-    CHECK(value_of(pubs[5]) == json::parse(R"({"definition":["com.bosch.iot.suite.edge.metric:Metrics:1.0.0"]})"));
+    CHECK(value_of(pubs[3]) ==
+          json::parse(R"({"definition":["com.bosch.iot.suite.edge.containers:ContainerFactory:1.3.0"]})"));
+    CHECK(value_of(pubs[4]).at("properties").at("status").at("installedDependencies").as_object().size() ==
+          2);
+    CHECK(value_of(pubs[5]) ==
+          json::parse(R"({"definition":["com.bosch.iot.suite.edge.metric:Metrics:1.0.0"]})"));
 }
 
 TEST_CASE("registration with zero containers") {
     registered_core rc({});
     CHECK(summary(rc.burst) == std::vector<std::string>{"modify /features/ContainerFactory",
-                                                         "modify /features/SoftwareUpdatable",
-                                                         "modify /features/Metrics"});
+                                                        "modify /features/SoftwareUpdatable",
+                                                        "modify /features/Metrics"});
     CHECK(value_of(only<twin::publish>(rc.burst)[1]) ==
           json::parse(R"({"definition":["org.eclipse.hawkbit.swupdatable:SoftwareUpdatable:2.0.0"],)"
                       R"("properties":{"status":{"softwareModuleType":"oci:container"}}})"));
@@ -138,7 +145,8 @@ TEST_CASE("registration waits for both the List and the persistence file; a corr
     auto a = core.on_message("edge/thing/response", identity_json);
     auto reads = only<twin::read_file>(a);
     REQUIRE(reads.size() == 1);
-    CHECK(reads[0].legacy_path == "/var/lib/container-management/sup_back_org.acme_gw-1:dev-7:edge:containers.json");
+    CHECK(reads[0].legacy_path ==
+          "/var/lib/container-management/sup_back_org.acme_gw-1:dev-7:edge:containers.json");
     REQUIRE(only<twin::list_containers>(a).size() == 1);
     auto after_file = core.on_file_read(reads[0].path, std::string("{corrupt"));
     CHECK(only<twin::publish>(after_file).empty());
@@ -167,9 +175,10 @@ TEST_CASE("container changes map to Kanto's messages in order (things.md §6.4)"
 
     SUBCASE("created: full feature, state, persistence, installedDependencies") {
         auto a = core.on_container_read("b", container("b", "Created"));
-        CHECK(summary(a) == std::vector<std::string>{
-                                "modify /features/Container:b", "modify /features/Container:b/properties/status/state",
-                                "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
+        CHECK(summary(a) ==
+              std::vector<std::string>{
+                  "modify /features/Container:b", "modify /features/Container:b/properties/status/state",
+                  "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
         CHECK(value_of(only<twin::publish>(a)[1]) == json::parse(R"({"status":"CREATED","pid":-1})"));
         CHECK(only<twin::write_file>(a).at(0).content == R"({"a":"Container:a","b":"Container:b"})");
     }
@@ -182,7 +191,8 @@ TEST_CASE("container changes map to Kanto's messages in order (things.md §6.4)"
         auto stopped = container("a", "Stopped");
         stopped.mutable_state()->set_exit_code(143);
         a = core.on_container_read("a", stopped);
-        CHECK(value_of(only<twin::publish>(a)[0]) == json::parse(R"({"status":"STOPPED","pid":-1,"exitCode":143})"));
+        CHECK(value_of(only<twin::publish>(a)[0]) ==
+              json::parse(R"({"status":"STOPPED","pid":-1,"exitCode":143})"));
     }
     SUBCASE("rename: status/name only") {
         auto c = container("a", "Running", 10);
@@ -196,15 +206,20 @@ TEST_CASE("container changes map to Kanto's messages in order (things.md §6.4)"
         c.mutable_host_config()->mutable_restart_policy()->set_type("always");
         c.mutable_host_config()->mutable_resources()->set_memory("90M");
         auto a = core.on_container_read("a", c);
-        CHECK(summary(a) == std::vector<std::string>{"modify /features/Container:a/properties/status/config"});
-        CHECK(value_of(only<twin::publish>(a)[0]) ==
-              json::parse(R"({"restartPolicy":{"type":"ALWAYS"},"networkMode":"BRIDGE","resources":{"memory":"90M"}})"));
+        CHECK(summary(a) ==
+              std::vector<std::string>{"modify /features/Container:a/properties/status/config"});
+        CHECK(
+            value_of(only<twin::publish>(a)[0]) ==
+            json::parse(
+                R"({"restartPolicy":{"type":"ALWAYS"},"networkMode":"BRIDGE","resources":{"memory":"90M"}})"));
     }
-    SUBCASE("removed: DEAD keeping the last fields, delete, persistence; null dependencies for the last one") {
+    SUBCASE(
+        "removed: DEAD keeping the last fields, delete, persistence; null dependencies for the last one") {
         auto a = core.on_container_read("a", std::nullopt);
-        CHECK(summary(a) == std::vector<std::string>{
-                                "modify /features/Container:a/properties/status/state", "delete /features/Container:a",
-                                "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
+        CHECK(summary(a) ==
+              std::vector<std::string>{
+                  "modify /features/Container:a/properties/status/state", "delete /features/Container:a",
+                  "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
         auto pubs = only<twin::publish>(a);
         CHECK(value_of(pubs[0]) == json::parse(R"({"status":"DEAD","pid":10})"));
         CHECK(value_of(pubs[2]).is_null());
@@ -215,9 +230,10 @@ TEST_CASE("container changes map to Kanto's messages in order (things.md §6.4)"
         auto a = core.on_container_read("a", container("a", "Dead", 10));
         CHECK(summary(a) == std::vector<std::string>{"modify /features/Container:a/properties/status/state"});
         a = core.on_container_read("a", std::nullopt);
-        CHECK(summary(a) == std::vector<std::string>{
-                                "delete /features/Container:a",
-                                "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
+        CHECK(summary(a) ==
+              std::vector<std::string>{
+                  "delete /features/Container:a",
+                  "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
     }
     SUBCASE("a List diff: removed, created and changed at once, in id order") {
         auto a = core.on_containers_listed({container("c", "Created"), container("b", "Running", 5)});
@@ -253,7 +269,8 @@ TEST_CASE("identity repeats and changes (things.md §2.4)") {
         auto pubs = only<twin::publish>(b);
         REQUIRE(pubs.size() == 4);
         CHECK(pubs[0].topic == "e/t2/org.acme:gw-9:edge:containers");
-        CHECK(json::parse(pubs[0].payload).at("topic") == "org.acme/gw-9:edge:containers/things/twin/commands/modify");
+        CHECK(json::parse(pubs[0].payload).at("topic") ==
+              "org.acme/gw-9:edge:containers/things/twin/commands/modify");
         CHECK(only<twin::write_file>(b).at(0).path ==
               "/var/lib/container-management/sup_back_org.acme_gw-9_edge_containers.json");
     }
@@ -317,7 +334,8 @@ TEST_CASE("Kanto-CM unreachable: log once, capped back-off, diff on return") {
     a = core.on_containers_listed({container("a", "Running", 10)});
     CHECK(only<twin::log>(a).at(0).text == "Kanto-CM is reachable again");
     CHECK(summary(a) == std::vector<std::string>{
-                            "modify /features/Container:b/properties/status/state", "delete /features/Container:b",
+                            "modify /features/Container:b/properties/status/state",
+                            "delete /features/Container:b",
                             "modify /features/SoftwareUpdatable/properties/status/installedDependencies"});
     CHECK(only<twin::schedule_poll>(a).at(0).after == 1000ms);
 }

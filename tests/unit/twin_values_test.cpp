@@ -68,25 +68,29 @@ TEST_CASE("identity payloads and how a new one relates to the current one") {
 TEST_CASE("installedDependencies keys keep Kanto's quirks (things.md §6.5.1)") {
     const std::string id = "ID";
     auto key = [&](const char* image) { return twin::dependency_of(id, image).first; };
-    CHECK(key("ghcr.io/eclipse/kuksa.val/databroker:0.2.5") == "ghcr.io%2Feclipse%2Fkuksa.val%2Fdatabroker.ID:0.2.5");
+    CHECK(key("ghcr.io/eclipse/kuksa.val/databroker:0.2.5") ==
+          "ghcr.io%2Feclipse%2Fkuksa.val%2Fdatabroker.ID:0.2.5");
     CHECK(key("nginx") == "nginx.ID:");
     CHECK(key("localhost:5000/app:1.0") == "localhost.ID:5000%2Fapp:1.0");
     CHECK(key("docker.io/library/redis@sha256:ab12") == "docker.io%2Flibrary%2Fredis@sha256.ID:ab12");
     CHECK(key("repo/app:1.0@sha256:ab12") == "repo%2Fapp.ID:1.0@sha256:ab12");
     auto value = twin::dependency_of(id, "localhost:5000/app:1.0").second;
     CHECK(json::serialize(value) == R"({"group":"localhost","name":"ID","version":"5000/app:1.0"})");
-    CHECK(json::serialize(twin::dependency_of(id, "nginx").second) == R"({"group":"nginx","name":"ID","version":""})");
+    CHECK(json::serialize(twin::dependency_of(id, "nginx").second) ==
+          R"({"group":"nginx","name":"ID","version":""})");
     CHECK(twin::installed_dependencies({}).is_null());
 }
 
 TEST_CASE("persistence file names and content (things.md §11)") {
     const auto t = twin::containers_thing("org.acme:gw-1:dev-7");
-    CHECK(twin::persistence_path("/var/lib/cm", t) == "/var/lib/cm/sup_back_org.acme_gw-1_dev-7_edge_containers.json");
-    CHECK(twin::legacy_persistence_path("/var/lib/cm", t) == "/var/lib/cm/sup_back_org.acme_gw-1:dev-7:edge:containers.json");
+    CHECK(twin::persistence_path("/var/lib/cm", t) ==
+          "/var/lib/cm/sup_back_org.acme_gw-1_dev-7_edge_containers.json");
+    CHECK(twin::legacy_persistence_path("/var/lib/cm", t) ==
+          "/var/lib/cm/sup_back_org.acme_gw-1:dev-7:edge:containers.json");
     CHECK(std::get<std::set<std::string>>(twin::parse_persisted("")).empty());
     CHECK(std::get<std::set<std::string>>(twin::parse_persisted("null")).empty());
-    CHECK(std::get<std::set<std::string>>(twin::parse_persisted(R"({"a":"Container:a","b":"Container:b"})")) ==
-          std::set<std::string>{"a", "b"});
+    CHECK(std::get<std::set<std::string>>(twin::parse_persisted(
+              R"({"a":"Container:a","b":"Container:b"})")) == std::set<std::string>{"a", "b"});
     CHECK(std::holds_alternative<std::string>(twin::parse_persisted("{broken")));
     CHECK(std::holds_alternative<std::string>(twin::parse_persisted(R"({"a":1})")));
     CHECK(twin::serialize_persisted({}, true) == "null");
@@ -137,13 +141,18 @@ TEST_CASE("state JSON: omit rules, pid -1, enum table F") {
     s.set_error("OOM Killed");
     s.set_oomkilled(true);
     s.set_finished_at("x");
-    CHECK(json::serialize(twin::container_state_json(s)) ==
-          R"({"status":"EXITED","pid":-1,"error":"OOM Killed","exitCode":137,"finishedAt":"x","oomKilled":true})");
+    CHECK(
+        json::serialize(twin::container_state_json(s)) ==
+        R"({"status":"EXITED","pid":-1,"error":"OOM Killed","exitCode":137,"finishedAt":"x","oomKilled":true})");
     s.Clear();
     s.set_status("weird");
     CHECK(json::serialize(twin::container_state_json(s)) == R"({"status":"UNKNOWN"})");
-    for (auto [in, out] : {std::pair{"Creating", "CREATING"}, {"Created", "CREATED"}, {"Stopped", "STOPPED"},
-                           {"Paused", "PAUSED"}, {"Dead", "DEAD"}, {"Unknown", "UNKNOWN"}}) {
+    for (auto [in, out] : {std::pair{"Creating", "CREATING"},
+                           {"Created", "CREATED"},
+                           {"Stopped", "STOPPED"},
+                           {"Paused", "PAUSED"},
+                           {"Dead", "DEAD"},
+                           {"Unknown", "UNKNOWN"}}) {
         CHECK(twin::status_to_twin(in) == out);
     }
 }
@@ -155,8 +164,13 @@ TEST_CASE("config JSON: enum tables A-E, pass-through, uint16 ports, omit rules"
     CHECK(twin::network_mode_to_twin("none") == "none");
     CHECK(twin::log_type_to_twin("none") == "NONE");
     CHECK(twin::log_mode_to_twin("non-blocking") == "NON_BLOCKING");
-    for (auto [in, out] : {std::pair{"rprivate", "RPRIVATE"}, {"private", "PRIVATE"}, {"rshared", "RSHARED"},
-                           {"shared", "SHARED"}, {"rslave", "RSLAVE"}, {"slave", "SLAVE"}, {"bogus", "RPRIVATE"},
+    for (auto [in, out] : {std::pair{"rprivate", "RPRIVATE"},
+                           {"private", "PRIVATE"},
+                           {"rshared", "RSHARED"},
+                           {"shared", "SHARED"},
+                           {"rslave", "RSLAVE"},
+                           {"slave", "SLAVE"},
+                           {"bogus", "RPRIVATE"},
                            {"", "RPRIVATE"}}) {
         CHECK(twin::propagation_to_twin(in) == out);
     }
@@ -167,25 +181,27 @@ TEST_CASE("config JSON: enum tables A-E, pass-through, uint16 ports, omit rules"
     hc->set_privileged(true);
     hc->add_extra_capabilities("CAP_NET_ADMIN");  // hidden while privileged
     auto* pm = hc->add_port_mappings();
-    pm->set_host_port(65536 + 80);                // truncated to uint16 like Kanto
+    pm->set_host_port(65536 + 80);  // truncated to uint16 like Kanto
     pm->set_container_port(80);
     c.mutable_io_config()->set_open_stdin(true);
     c.mutable_io_config()->set_tty(true);
     c.mutable_image()->mutable_decrypt_config()->add_keys("k1");
     hc->mutable_restart_policy()->set_type("no");
     hc->mutable_resources();
-    CHECK(json::serialize(twin::container_config_json(c)) ==
-          R"({"decryption":{"keys":["k1"]},"privileged":true,"restartPolicy":{"type":"NO"},)"
-          R"("portMappings":[{"hostPort":80,"containerPort":80}],"openStdin":true,"tty":true,"resources":{}})");
+    CHECK(
+        json::serialize(twin::container_config_json(c)) ==
+        R"({"decryption":{"keys":["k1"]},"privileged":true,"restartPolicy":{"type":"NO"},)"
+        R"("portMappings":[{"hostPort":80,"containerPort":80}],"openStdin":true,"tty":true,"resources":{}})");
     hc->set_privileged(false);
     CHECK(twin::container_config_json(c).at("extraCapabilities") == json::array{"CAP_NET_ADMIN"});
 }
 
 TEST_CASE("outbound twin commands: key order and headers (things.md §4.3)") {
     const auto t = twin::containers_thing("org.acme:gw-1:dev-7");
-    CHECK(twin::twin_modify(t, "/features/Metrics", json::object{{"definition", json::array{"x"}}}) ==
-          R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/commands/modify",)"
-          R"("headers":{"response-required":false},"path":"/features/Metrics","value":{"definition":["x"]}})");
+    CHECK(
+        twin::twin_modify(t, "/features/Metrics", json::object{{"definition", json::array{"x"}}}) ==
+        R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/commands/modify",)"
+        R"("headers":{"response-required":false},"path":"/features/Metrics","value":{"definition":["x"]}})");
     CHECK(twin::twin_modify(t, "/p", nullptr).find(R"("value":null)") != std::string::npos);
     CHECK(twin::twin_delete(t, "/features/Container:x") ==
           R"({"topic":"org.acme/gw-1:dev-7:edge:containers/things/twin/commands/delete",)"
