@@ -3,11 +3,6 @@
 // removed and created again. Each test runs its own io_context on this thread.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 
 #include <boost/asio/io_context.hpp>
@@ -36,23 +31,6 @@ bool run_until(asio::io_context& io, F&& done, std::chrono::milliseconds limit =
     return true;
 }
 
-// Accepts connections and never answers.
-struct silent_listener {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int port = 0;
-    silent_listener() {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd, 16);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
-    ~silent_listener() { ::close(fd); }
-};
-
 }  // namespace
 
 TEST_CASE("kanto_client: stop cancels a call in flight and drains it; its completion never runs") {
@@ -79,7 +57,7 @@ TEST_CASE("kanto_client: stop cancels a call in flight and drains it; its comple
 }
 
 TEST_CASE("http_fetch: stop cancels a download in flight; its completion never runs and nothing is left") {
-    silent_listener silent;
+    harness::silent_server silent;
     asio::io_context io;
     bridge::http_fetch fetch(io, 60000ms, 1024);
     bool completed = false;
@@ -95,7 +73,7 @@ TEST_CASE("http_fetch: stop cancels a download in flight; its completion never r
 }
 
 TEST_CASE("http_fetch: one deadline for the whole download, connect and name resolution included") {
-    silent_listener silent;
+    harness::silent_server silent;
     asio::io_context io;
     bridge::http_fetch fetch(io, 300ms, 1024);
     std::optional<twin::http_result> result;

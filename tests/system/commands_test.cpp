@@ -631,23 +631,6 @@ struct file_server {
     }
 };
 
-// A socket that accepts connections into its backlog and never answers.
-struct silent_server {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    int port = 0;
-    silent_server() {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd, 16);
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-        port = ntohs(a.sin_port);
-    }
-    ~silent_server() { ::close(fd); }
-};
-
 std::string install_action(const std::string& correlation, const std::string& url,
                            const std::string& checksums) {
     return R"({"correlationId":")" + correlation +
@@ -690,7 +673,7 @@ TEST_CASE(
     "SoftwareUpdatable install end to end: a real download, create and start; a 404; a server that never "
     "answers") {
     file_server http;
-    silent_server silent;
+    harness::silent_server silent;
     command_session s({}, {"--download-timeout", "1500ms"});
     const std::string descriptor =
         R"({"container_name":"installed","image":{"name":"docker.io/library/busybox:1.36"},

@@ -191,6 +191,22 @@ bridge_process::bridge_process(const mosquitto& broker, const simulator& sim,
     proc_ = std::make_unique<child_process>(argv, dir_.path() / "bridge.log");
 }
 
+silent_server::silent_server() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port = ntohs(a.sin_port);
+}
+
+silent_server::~silent_server() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
 std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline) {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + deadline);

@@ -115,6 +115,19 @@ class bridge_process {
     std::unique_ptr<child_process> proc_;
 };
 
+// A TCP listener on 127.0.0.1 that accepts connections into its backlog and never answers.
+class silent_server {
+  public:
+    silent_server();
+    ~silent_server();
+    silent_server(const silent_server&) = delete;
+    silent_server& operator=(const silent_server&) = delete;
+    int port = 0;
+
+  private:
+    int fd_ = -1;
+};
+
 // A client context with a deadline, so a stuck server fails the test instead of hanging it.
 std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline = 30000ms);
 

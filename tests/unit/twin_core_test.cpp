@@ -1,9 +1,10 @@
-// The sans-I/O core: inputs in, actions out (things.md §2.4, §6.2, §6.4, §11, §13). No I/O at all.
+// The twin core's registration and reads: inputs in, actions out, no I/O at all.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
 
 #include "core.hpp"
+#include "core_steps.hpp"
 #include "recording.hpp"
 
 using namespace std::chrono_literals;
@@ -11,45 +12,17 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* identity_json = R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1"})";
-constexpr const char* topic = "e/t1/org.acme:gw-1:dev-7:edge:containers";
+using steps::identity_json;
+using steps::only;
+using steps::summary;
+constexpr const char* topic = steps::event_topic;
 constexpr const char* prefix = "/features/Container:";
-
-template <class T>
-std::vector<T> only(const twin::actions& a) {
-    std::vector<T> out;
-    for (const auto& x : a) {
-        if (auto* p = std::get_if<T>(&x)) out.push_back(*p);
-    }
-    return out;
-}
-
-// "<action> <path>" per published twin command, e.g. "modify /features/Metrics".
-std::vector<std::string> summary(const twin::actions& a) {
-    std::vector<std::string> out;
-    for (const auto& p : only<twin::publish>(a)) {
-        auto env = json::parse(p.payload).as_object();
-        std::string t(env.at("topic").as_string());
-        out.push_back(t.substr(t.rfind('/') + 1) + " " + std::string(env.at("path").as_string()));
-    }
-    return out;
-}
 
 json::value value_of(const twin::publish& p) {
     return json::parse(p.payload).at("value");
 }
 
-kcm::types::Container container(const std::string& id, const std::string& status, std::int64_t pid = -1) {
-    kcm::types::Container c;
-    c.set_id(id);
-    c.set_name("n-" + id);
-    c.mutable_image()->set_name("docker.io/library/app:1");
-    c.set_created("2024-01-01T00:00:00Z");
-    c.mutable_host_config()->set_network_mode("bridge");
-    c.mutable_state()->set_status(status);
-    c.mutable_state()->set_pid(pid);
-    return c;
-}
+using steps::container;
 
 // A core that is connected and registered with `containers`.
 struct registered_core {
