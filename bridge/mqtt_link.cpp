@@ -185,7 +185,7 @@ void mqtt_link::on_connected() {
 }
 
 void mqtt_link::on_connection_lost(const std::string& cause) {
-    if (!connected_) return;
+    if (!connected_ || stopping_) return;  // a disconnect we asked for is no loss
     ++generation_;
     connected_ = false;
     in_flight_ = 0;
