@@ -26,7 +26,8 @@ std::string get_string(const json::object& o, const char* key, const target& t, 
     return {};
 }
 
-std::string get_strings(const json::object& o, const char* key, const target& t, std::vector<std::string>& out) {
+std::string get_strings(const json::object& o, const char* key, const target& t,
+                        std::vector<std::string>& out) {
     out.clear();
     return go_json::get(member(o, key), t, out);
 }
@@ -48,8 +49,8 @@ std::string each_object(const json::object& o, const char* key, const target& t,
 std::string read_image(const json::object& o, const target& t, kcm::types::Image& image) {
     TRY(get_string(o, "name", t.member("Image", "name", "string"), image, &kcm::types::Image::mutable_name));
     const json::object* dc = nullptr;
-    TRY(go_json::get_object(member(o, "decrypt_config"), t.member("Image", "decrypt_config", "types.DecryptConfig"),
-                            dc));
+    TRY(go_json::get_object(member(o, "decrypt_config"),
+                            t.member("Image", "decrypt_config", "types.DecryptConfig"), dc));
     if (dc == nullptr) return {};
     std::vector<std::string> keys, recipients;
     TRY(get_strings(*dc, "keys", t.member("DecryptConfig", "keys", "[]string"), keys));
@@ -61,7 +62,8 @@ std::string read_image(const json::object& o, const target& t, kcm::types::Image
 
 std::string read_mount(const json::object& m, const target& t, kcm::types::MountPoint& mp) {
     using M = kcm::types::MountPoint;
-    TRY(get_string(m, "destination", t.member("MountPoint", "destination", "string"), mp, &M::mutable_destination));
+    TRY(get_string(m, "destination", t.member("MountPoint", "destination", "string"), mp,
+                   &M::mutable_destination));
     TRY(get_string(m, "source", t.member("MountPoint", "source", "string"), mp, &M::mutable_source));
     return get_string(m, "propagation_mode", t.member("MountPoint", "propagation_mode", "string"), mp,
                       &M::mutable_propagation_mode);
@@ -121,8 +123,8 @@ std::string read_restart_policy(const json::object& o, const target& t, kcm::typ
     TRY(get_string(o, "type", t.member("RestartPolicy", "type", "types.PolicyType"), p,
                    &kcm::types::RestartPolicy::mutable_type));
     std::int64_t count = 0, timeout_ns = 0;
-    TRY(go_json::get(member(o, "maximum_retry_count"), t.member("RestartPolicy", "maximum_retry_count", "int"),
-                     count));
+    TRY(go_json::get(member(o, "maximum_retry_count"),
+                     t.member("RestartPolicy", "maximum_retry_count", "int"), count));
     // A Go time.Duration: a JSON number is nanoseconds; the gRPC field is seconds.
     TRY(go_json::get(member(o, "retry_timeout"), t.member("RestartPolicy", "retry_timeout", "time.Duration"),
                      timeout_ns));
@@ -136,20 +138,23 @@ std::string read_resources(const json::object& o, const target& t, kcm::types::R
     TRY(get_string(o, "memory", t.member("Resources", "memory", "string"), r, &R::mutable_memory));
     TRY(get_string(o, "memory_reservation", t.member("Resources", "memory_reservation", "string"), r,
                    &R::mutable_memory_reservation));
-    return get_string(o, "memory_swap", t.member("Resources", "memory_swap", "string"), r, &R::mutable_memory_swap);
+    return get_string(o, "memory_swap", t.member("Resources", "memory_swap", "string"), r,
+                      &R::mutable_memory_swap);
 }
 
 std::string read_log_config(const json::object& o, const target& t, kcm::types::LogConfiguration& lc) {
     const json::object* driver = nullptr;
     const json::object* mode = nullptr;
     TRY(go_json::get_object(member(o, "driver_config"),
-                            t.member("LogConfiguration", "driver_config", "types.LogDriverConfiguration"), driver));
+                            t.member("LogConfiguration", "driver_config", "types.LogDriverConfiguration"),
+                            driver));
     TRY(go_json::get_object(member(o, "mode_config"),
                             t.member("LogConfiguration", "mode_config", "types.LogModeConfiguration"), mode));
     if (driver != nullptr) {
         using D = kcm::types::LogDriverConfiguration;
         auto& d = *lc.mutable_driver_config();
-        TRY(get_string(*driver, "type", t.member("LogDriverConfiguration", "type", "string"), d, &D::mutable_type));
+        TRY(get_string(*driver, "type", t.member("LogDriverConfiguration", "type", "string"), d,
+                       &D::mutable_type));
         TRY(get_string(*driver, "max_size", t.member("LogDriverConfiguration", "max_size", "string"), d,
                        &D::mutable_max_size));
         TRY(get_string(*driver, "root_dir", t.member("LogDriverConfiguration", "root_dir", "string"), d,
@@ -162,8 +167,10 @@ std::string read_log_config(const json::object& o, const target& t, kcm::types::
     if (mode != nullptr) {
         using M = kcm::types::LogModeConfiguration;
         auto& m = *lc.mutable_mode_config();
-        TRY(get_string(*mode, "mode", t.member("LogModeConfiguration", "mode", "string"), m, &M::mutable_mode));
-        TRY(get_string(*mode, "max_buffer_size", t.member("LogModeConfiguration", "max_buffer_size", "string"), m,
+        TRY(get_string(*mode, "mode", t.member("LogModeConfiguration", "mode", "string"), m,
+                       &M::mutable_mode));
+        TRY(get_string(*mode, "max_buffer_size",
+                       t.member("LogModeConfiguration", "max_buffer_size", "string"), m,
                        &M::mutable_max_buffer_size));
     }
     return {};
@@ -182,11 +189,13 @@ std::string read_host_config(const json::object& o, const target& t, kcm::types:
     for (auto& x : list) h.add_extra_hosts(x);
     TRY(get_strings(o, "extra_capabilities", f("extra_capabilities", "[]string"), list));
     for (auto& x : list) h.add_extra_capabilities(x);
-    TRY(each_object(o, "devices", f("devices", "[]types.DeviceMapping"), f("devices", "types.DeviceMapping"),
-                    [&](const json::object& d) { return read_device(d, f("devices", ""), *h.add_devices()); }));
+    TRY(each_object(
+        o, "devices", f("devices", "[]types.DeviceMapping"), f("devices", "types.DeviceMapping"),
+        [&](const json::object& d) { return read_device(d, f("devices", ""), *h.add_devices()); }));
     TRY(each_object(o, "port_mappings", f("port_mappings", "[]types.PortMapping"),
-                    f("port_mappings", "types.PortMapping"),
-                    [&](const json::object& p) { return read_port(p, f("port_mappings", ""), *h.add_port_mappings()); }));
+                    f("port_mappings", "types.PortMapping"), [&](const json::object& p) {
+                        return read_port(p, f("port_mappings", ""), *h.add_port_mappings());
+                    }));
     const json::object* sub = nullptr;
     TRY(go_json::get_object(member(o, "restart_policy"), f("restart_policy", "types.RestartPolicy"), sub));
     if (sub != nullptr) TRY(read_restart_policy(*sub, f("restart_policy", ""), *h.mutable_restart_policy()));
@@ -210,8 +219,9 @@ std::string container_from_json(const json::object& o, kcm::types::Container& c)
     const json::object* sub = nullptr;
     TRY(go_json::get_object(member(o, "image"), f("image", "types.Image"), sub));
     if (sub != nullptr) TRY(read_image(*sub, f("image", ""), *c.mutable_image()));
-    TRY(each_object(o, "mount_points", f("mount_points", "[]types.MountPoint"), f("mount_points", "types.MountPoint"),
-                    [&](const json::object& m) { return read_mount(m, f("mount_points", ""), *c.add_mounts()); }));
+    TRY(each_object(
+        o, "mount_points", f("mount_points", "[]types.MountPoint"), f("mount_points", "types.MountPoint"),
+        [&](const json::object& m) { return read_mount(m, f("mount_points", ""), *c.add_mounts()); }));
     TRY(go_json::get_object(member(o, "config"), f("config", "types.ContainerConfiguration"), sub));
     if (sub != nullptr) TRY(read_config(*sub, f("config", ""), *c.mutable_config()));
     TRY(go_json::get_object(member(o, "io_config"), f("io_config", "types.IOConfig"), sub));

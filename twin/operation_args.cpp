@@ -113,7 +113,86 @@ std::variant<create_args, std::string> decode_create_common(const json::value* v
 
 }  // namespace
 
-std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c, const target& t) {
+namespace {
+
+std::string decode_device(const json::object& d, const target& t, kcm::types::DeviceMapping& dev) {
+    std::string on_host, in_container, perms;
+    TRY(go_json::get(member(d, "pathOnHost"), t.member("device", "pathOnHost", "string"), on_host));
+    TRY(go_json::get(member(d, "pathInContainer"), t.member("device", "pathInContainer", "string"),
+                     in_container));
+    TRY(go_json::get(member(d, "cgroupPermissions"), t.member("device", "cgroupPermissions", "string"),
+                     perms));
+    dev.set_path_on_host(on_host);
+    dev.set_path_in_container(in_container);
+    dev.set_cgroup_permissions(perms);
+    return {};
+}
+
+std::string decode_port(const json::object& p, const target& t, kcm::types::HostConfig& hc) {
+    std::string proto, host_ip;
+    std::int64_t host_port = 0, host_port_end = 0, container_port = 0;
+    TRY(go_json::get(member(p, "proto"), t.member("portMapping", "proto", "string"), proto));
+    TRY(go_json::get_uint16(member(p, "hostPort"), t.member("portMapping", "hostPort", "uint16"), host_port));
+    TRY(go_json::get_uint16(member(p, "hostPortEnd"), t.member("portMapping", "hostPortEnd", "uint16"),
+                            host_port_end));
+    TRY(go_json::get_uint16(member(p, "containerPort"), t.member("portMapping", "containerPort", "uint16"),
+                            container_port));
+    TRY(go_json::get(member(p, "hostIP"), t.member("portMapping", "hostIP", "string"), host_ip));
+    auto* pm = hc.add_port_mappings();
+    pm->set_protocol(proto);
+    pm->set_host_port(host_port);
+    pm->set_host_port_end(host_port_end);
+    pm->set_container_port(container_port);
+    pm->set_host_ip(host_ip);
+    return {};
+}
+
+std::string decode_mount(const json::object& m, const target& t, kcm::types::Container& c) {
+    std::string source, destination, mode;
+    TRY(go_json::get(member(m, "source"), t.member("mountPoint", "source", "string"), source));
+    TRY(go_json::get(member(m, "destination"), t.member("mountPoint", "destination", "string"), destination));
+    TRY(go_json::get(member(m, "propagationMode"), t.member("mountPoint", "propagationMode", "string"),
+                     mode));
+    auto* mp = c.add_mounts();
+    mp->set_source(source);
+    mp->set_destination(destination);
+    mp->set_propagation_mode(propagation_from_twin(mode));
+    return {};
+}
+
+std::string decode_log(const json::object& log, const target& t, kcm::types::LogConfiguration& lc) {
+    std::string type, max_size, root_dir, mode, max_buffer;
+    std::int64_t max_files = 0;
+    TRY(go_json::get(member(log, "type"), t.member("logConfiguration", "type", "string"), type));
+    TRY(go_json::get(member(log, "maxFiles"), t.member("logConfiguration", "maxFiles", "int"), max_files));
+    TRY(go_json::get(member(log, "maxSize"), t.member("logConfiguration", "maxSize", "string"), max_size));
+    TRY(go_json::get(member(log, "rootDir"), t.member("logConfiguration", "rootDir", "string"), root_dir));
+    TRY(go_json::get(member(log, "mode"), t.member("logConfiguration", "mode", "string"), mode));
+    TRY(go_json::get(member(log, "maxBufferSize"), t.member("logConfiguration", "maxBufferSize", "string"),
+                     max_buffer));
+    auto* driver = lc.mutable_driver_config();
+    driver->set_type(log_type_from_twin(type));
+    driver->set_max_files(max_files);
+    driver->set_max_size(max_size);
+    driver->set_root_dir(root_dir);
+    auto* mode_cfg = lc.mutable_mode_config();
+    mode_cfg->set_mode(log_mode_from_twin(mode));
+    mode_cfg->set_max_buffer_size(max_buffer);
+    return {};
+}
+
+std::string decode_decryption(const json::object& dec, const target& t, kcm::types::DecryptConfig& d) {
+    std::vector<std::string> keys, recipients;
+    TRY(go_json::get(member(dec, "keys"), t.member("decryptionConfiguration", "keys", "[]string"), keys));
+    TRY(go_json::get(member(dec, "recipients"), t.member("decryptionConfiguration", "recipients", "[]string"),
+                     recipients));
+    for (auto& k : keys) d.add_keys(k);
+    for (auto& r : recipients) d.add_recipients(r);
+    return {};
+}
+
+// The scalar and list members of the configuration.
+std::string decode_plain(const json::object& cfg, const target& t, kcm::types::Container& c) {
     auto f = [&](const char* name, const char* type) { return t.member("configuration", name, type); };
     std::string domain, host, network;
     bool open_stdin = false, tty = false, privileged = false;
@@ -140,112 +219,36 @@ std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c,
     if (!privileged) {
         for (auto& cap : extra_caps) hc->add_extra_capabilities(cap);
     }
-    if (!env.empty() || !cmd.empty()) {
-        for (auto& e : env) c.mutable_config()->add_env(e);
-        for (auto& a : cmd) c.mutable_config()->add_cmd(a);
-    }
+    for (auto& e : env) c.mutable_config()->add_env(e);
+    for (auto& a : cmd) c.mutable_config()->add_cmd(a);
+    return {};
+}
 
-    const json::object* rp = nullptr;
-    TRY(go_json::get_object(member(cfg, "restartPolicy"), f("restartPolicy", "things.restartPolicy"), rp));
-    if (rp != nullptr) TRY(decode_restart_policy(*rp, f("restartPolicy", ""), *hc->mutable_restart_policy()));
+}  // namespace
 
-    TRY(each_object(
-        member(cfg, "devices"), f("devices", "things.device"), [&](const json::object& d) -> std::string {
-            auto* dev = hc->add_devices();
-            std::string on_host, in_container, perms;
-            TRY(go_json::get(member(d, "pathOnHost"),
-                             f("devices", "").member("device", "pathOnHost", "string"), on_host));
-            TRY(go_json::get(member(d, "pathInContainer"),
-                             f("devices", "").member("device", "pathInContainer", "string"), in_container));
-            TRY(go_json::get(member(d, "cgroupPermissions"),
-                             f("devices", "").member("device", "cgroupPermissions", "string"), perms));
-            dev->set_path_on_host(on_host);
-            dev->set_path_in_container(in_container);
-            dev->set_cgroup_permissions(perms);
-            return {};
-        }));
-    TRY(each_object(
-        member(cfg, "portMappings"), f("portMappings", "things.portMapping"),
-        [&](const json::object& p) -> std::string {
-            const auto pt = f("portMappings", "");
-            std::string proto, host_ip;
-            std::int64_t host_port = 0, host_port_end = 0, container_port = 0;
-            TRY(go_json::get(member(p, "proto"), pt.member("portMapping", "proto", "string"), proto));
-            TRY(go_json::get_uint16(member(p, "hostPort"), pt.member("portMapping", "hostPort", "uint16"),
-                                    host_port));
-            TRY(go_json::get_uint16(member(p, "hostPortEnd"),
-                                    pt.member("portMapping", "hostPortEnd", "uint16"), host_port_end));
-            TRY(go_json::get_uint16(member(p, "containerPort"),
-                                    pt.member("portMapping", "containerPort", "uint16"), container_port));
-            TRY(go_json::get(member(p, "hostIP"), pt.member("portMapping", "hostIP", "string"), host_ip));
-            auto* pm = hc->add_port_mappings();
-            pm->set_protocol(proto);
-            pm->set_host_port(host_port);
-            pm->set_host_port_end(host_port_end);
-            pm->set_container_port(container_port);
-            pm->set_host_ip(host_ip);
-            return {};
-        }));
+std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c, const target& t) {
+    auto f = [&](const char* name, const char* type) { return t.member("configuration", name, type); };
+    TRY(decode_plain(cfg, t, c));
+    auto* hc = c.mutable_host_config();
+    const json::object* sub = nullptr;
+    TRY(go_json::get_object(member(cfg, "restartPolicy"), f("restartPolicy", "things.restartPolicy"), sub));
+    if (sub != nullptr)
+        TRY(decode_restart_policy(*sub, f("restartPolicy", ""), *hc->mutable_restart_policy()));
+    TRY(each_object(member(cfg, "devices"), f("devices", "things.device"), [&](const json::object& d) {
+        return decode_device(d, f("devices", ""), *hc->add_devices());
+    }));
+    TRY(each_object(member(cfg, "portMappings"), f("portMappings", "things.portMapping"),
+                    [&](const json::object& p) { return decode_port(p, f("portMappings", ""), *hc); }));
     TRY(each_object(member(cfg, "mountPoints"), f("mountPoints", "things.mountPoint"),
-                    [&](const json::object& m) -> std::string {
-                        const auto mt = f("mountPoints", "");
-                        std::string source, destination, mode;
-                        TRY(go_json::get(member(m, "source"), mt.member("mountPoint", "source", "string"),
-                                         source));
-                        TRY(go_json::get(member(m, "destination"),
-                                         mt.member("mountPoint", "destination", "string"), destination));
-                        TRY(go_json::get(member(m, "propagationMode"),
-                                         mt.member("mountPoint", "propagationMode", "string"), mode));
-                        auto* mp = c.add_mounts();
-                        mp->set_source(source);
-                        mp->set_destination(destination);
-                        mp->set_propagation_mode(propagation_from_twin(mode));
-                        return {};
-                    }));
-
-    const json::object* log = nullptr;
-    TRY(go_json::get_object(member(cfg, "log"), f("log", "things.logConfiguration"), log));
-    if (log != nullptr) {
-        const auto lt = f("log", "");
-        std::string type, max_size, root_dir, mode, max_buffer;
-        std::int64_t max_files = 0;
-        TRY(go_json::get(member(*log, "type"), lt.member("logConfiguration", "type", "string"), type));
-        TRY(go_json::get(member(*log, "maxFiles"), lt.member("logConfiguration", "maxFiles", "int"),
-                         max_files));
-        TRY(go_json::get(member(*log, "maxSize"), lt.member("logConfiguration", "maxSize", "string"),
-                         max_size));
-        TRY(go_json::get(member(*log, "rootDir"), lt.member("logConfiguration", "rootDir", "string"),
-                         root_dir));
-        TRY(go_json::get(member(*log, "mode"), lt.member("logConfiguration", "mode", "string"), mode));
-        TRY(go_json::get(member(*log, "maxBufferSize"),
-                         lt.member("logConfiguration", "maxBufferSize", "string"), max_buffer));
-        auto* driver = hc->mutable_log_config()->mutable_driver_config();
-        driver->set_type(log_type_from_twin(type));
-        driver->set_max_files(max_files);
-        driver->set_max_size(max_size);
-        driver->set_root_dir(root_dir);
-        auto* mode_cfg = hc->mutable_log_config()->mutable_mode_config();
-        mode_cfg->set_mode(log_mode_from_twin(mode));
-        mode_cfg->set_max_buffer_size(max_buffer);
-    }
-    const json::object* res = nullptr;
-    TRY(go_json::get_object(member(cfg, "resources"), f("resources", "things.resources"), res));
-    if (res != nullptr) TRY(decode_resources(*res, f("resources", ""), *hc->mutable_resources()));
-
-    const json::object* dec = nullptr;
+                    [&](const json::object& m) { return decode_mount(m, f("mountPoints", ""), c); }));
+    TRY(go_json::get_object(member(cfg, "log"), f("log", "things.logConfiguration"), sub));
+    if (sub != nullptr) TRY(decode_log(*sub, f("log", ""), *hc->mutable_log_config()));
+    TRY(go_json::get_object(member(cfg, "resources"), f("resources", "things.resources"), sub));
+    if (sub != nullptr) TRY(decode_resources(*sub, f("resources", ""), *hc->mutable_resources()));
     TRY(go_json::get_object(member(cfg, "decryption"), f("decryption", "things.decryptionConfiguration"),
-                            dec));
-    if (dec != nullptr) {
-        std::vector<std::string> keys, recipients;
-        const auto dt = f("decryption", "");
-        TRY(go_json::get(member(*dec, "keys"), dt.member("decryptionConfiguration", "keys", "[]string"),
-                         keys));
-        TRY(go_json::get(member(*dec, "recipients"),
-                         dt.member("decryptionConfiguration", "recipients", "[]string"), recipients));
-        auto* d = c.mutable_image()->mutable_decrypt_config();
-        for (auto& k : keys) d->add_keys(k);
-        for (auto& r : recipients) d->add_recipients(r);
-    }
+                            sub));
+    if (sub != nullptr)
+        TRY(decode_decryption(*sub, f("decryption", ""), *c.mutable_image()->mutable_decrypt_config()));
     return {};
 }
 

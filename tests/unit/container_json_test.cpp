@@ -35,7 +35,7 @@ TEST_CASE("every section of a Leda-style manifest reaches the Container") {
             "log_config": {"driver_config": {"type": "json-file", "max_files": 2, "max_size": "1M", "root_dir": ""},
                            "mode_config": {"mode": "blocking", "max_buffer_size": ""}}
         }})",
-                 c) == "");
+                   c) == "");
     CHECK(c.id() == "databroker");
     CHECK(c.domain_name() == "d");
     CHECK(c.image().decrypt_config().keys(0) == "k");
@@ -60,12 +60,15 @@ TEST_CASE("every section of a Leda-style manifest reaches the Container") {
 TEST_CASE("type mismatches fail with Go's text naming the field") {
     kcm::types::Container c;
     CHECK(decode(R"({"config":{"cmd":"ls"}})", c) ==
-          "json: cannot unmarshal string into Go struct field ContainerConfiguration.config.cmd of type []string");
+          "json: cannot unmarshal string into Go struct field ContainerConfiguration.config.cmd of type "
+          "[]string");
     CHECK(decode(R"({"host_config":{"port_mappings":[{"host_port":70000}]}})", c) ==
-          "json: cannot unmarshal number 70000 into Go struct field PortMapping.host_config.port_mappings.host_port "
+          "json: cannot unmarshal number 70000 into Go struct field "
+          "PortMapping.host_config.port_mappings.host_port "
           "of type uint16");
-    CHECK(decode(R"({"mount_points":["x"]})", c) ==
-          "json: cannot unmarshal string into Go struct field Container.mount_points of type types.MountPoint");
+    CHECK(
+        decode(R"({"mount_points":["x"]})", c) ==
+        "json: cannot unmarshal string into Go struct field Container.mount_points of type types.MountPoint");
     CHECK(decode(R"({"image":[]})", c) ==
           "json: cannot unmarshal array into Go struct field Container.image of type types.Image");
 }
