@@ -81,16 +81,16 @@ std::optional<double> machine_memory(const fs::path& proc) {
 cgroup_reader::cgroup_reader(fs::path proc, fs::path cgroup_root)
     : proc_(std::move(proc)), cgroup_root_(std::move(cgroup_root)) {}
 
-twin::metrics_sample cgroup_reader::read(const std::string& container_id, long pid) const {
-    twin::metrics_sample s;
-    s.container_id = container_id;
-    s.system_cpu_ns = host_cpu_ns(proc_);
-    s.machine_memory = machine_memory(proc_);
-    const auto pid_dir = proc_ / std::to_string(pid);
+namespace {
 
-    // /proc/<pid>/cgroup: "0::/path" (v2) and "N:controller,...:/path" (v1).
+// Where a process's cgroup controllers are: "0::/path" (v2) and "N:controller,...:/path" (v1).
+struct cgroup_dirs {
     std::optional<fs::path> v2;
     std::map<std::string, fs::path> v1;  // controller -> directory
+};
+
+cgroup_dirs find_cgroups(const fs::path& pid_dir, const fs::path& root) {
+    cgroup_dirs d;
     std::ifstream cg(pid_dir / "cgroup");
     for (std::string line; std::getline(cg, line);) {
         const auto a = line.find(':'), b = line.find(':', a + 1);
@@ -98,36 +98,44 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         const auto controllers = line.substr(a + 1, b - a - 1);
         const auto path = fs::path(line.substr(b + 1)).relative_path();
         if (controllers.empty()) {
-            v2 = path_exists(cgroup_root_ / "cgroup.controllers") ? cgroup_root_ / path
-                                                                  : cgroup_root_ / "unified" / path;
+            d.v2 = path_exists(root / "cgroup.controllers") ? root / path : root / "unified" / path;
             continue;
         }
         std::stringstream names(controllers);
         for (std::string c; std::getline(names, c, ',');) {
             // mounted alone (/sys/fs/cgroup/cpuacct) or co-mounted (/sys/fs/cgroup/cpu,cpuacct)
-            const auto alone = cgroup_root_ / c / path;
-            v1[c] = path_exists(alone) ? alone : cgroup_root_ / controllers / path;
+            const auto alone = root / c / path;
+            d.v1[c] = path_exists(alone) ? alone : root / controllers / path;
         }
     }
-    const bool v1_memory = v1.count("memory") != 0 && path_exists(v1["memory"] / "memory.usage_in_bytes");
-    if (v1.count("cpuacct") != 0) s.cpu_ns = number_file(v1["cpuacct"] / "cpuacct.usage");
-    if (!s.cpu_ns && v2) {
-        if (auto usec = keyed(*v2 / "cpu.stat", "usage_usec")) s.cpu_ns = *usec * 1000.0;
+    return d;
+}
+
+void read_cpu_and_memory(cgroup_dirs& d, twin::metrics_sample& s) {
+    if (d.v1.count("cpuacct") != 0) s.cpu_ns = number_file(d.v1["cpuacct"] / "cpuacct.usage");
+    if (!s.cpu_ns && d.v2) {
+        if (auto usec = keyed(*d.v2 / "cpu.stat", "usage_usec")) s.cpu_ns = *usec * 1000.0;
     }
+    const bool v1_memory = d.v1.count("memory") != 0 && path_exists(d.v1["memory"] / "memory.usage_in_bytes");
     if (v1_memory) {
-        s.memory_usage = number_file(v1["memory"] / "memory.usage_in_bytes");
-        s.memory_limit = number_file(v1["memory"] / "memory.limit_in_bytes");
-        s.memory_inactive_file = keyed(v1["memory"] / "memory.stat", "total_inactive_file");
-        if (!s.memory_inactive_file)
-            s.memory_inactive_file = keyed(v1["memory"] / "memory.stat", "inactive_file");
-    } else if (v2) {
-        s.memory_usage = number_file(*v2 / "memory.current");
-        s.memory_limit = number_file(*v2 / "memory.max");  // "max": unlimited
-        s.memory_inactive_file = keyed(*v2 / "memory.stat", "inactive_file");
+        const auto& m = d.v1["memory"];
+        s.memory_usage = number_file(m / "memory.usage_in_bytes");
+        s.memory_limit = number_file(m / "memory.limit_in_bytes");
+        s.memory_inactive_file = keyed(m / "memory.stat", "total_inactive_file");
+        if (!s.memory_inactive_file) s.memory_inactive_file = keyed(m / "memory.stat", "inactive_file");
+    } else if (d.v2) {
+        s.memory_usage = number_file(*d.v2 / "memory.current");
+        s.memory_limit = number_file(*d.v2 / "memory.max");  // "max": unlimited
+        s.memory_inactive_file = keyed(*d.v2 / "memory.stat", "inactive_file");
     }
-    // Block IO: v1 blkio service bytes, or v2 io.stat; absent when the container did no block IO.
-    if (v1.count("blkio") != 0) {
-        std::ifstream io(v1["blkio"] / "blkio.throttle.io_service_bytes");
+    if (d.v1.count("pids") != 0) s.pids = number_file(d.v1["pids"] / "pids.current");
+    if (!s.pids && d.v2) s.pids = number_file(*d.v2 / "pids.current");
+}
+
+// Block IO: v1 blkio service bytes, or v2 io.stat; absent when the container did no block IO.
+void read_block_io(cgroup_dirs& d, twin::metrics_sample& s) {
+    if (d.v1.count("blkio") != 0) {
+        std::ifstream io(d.v1["blkio"] / "blkio.throttle.io_service_bytes");
         double read = 0, write = 0;
         bool any = false;
         for (std::string dev, op; io >> dev;) {
@@ -142,8 +150,8 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         }
         if (any && (read > 0 || write > 0)) s.io_read = read, s.io_write = write;
     }
-    if (!s.io_read && v2) {
-        std::ifstream io(*v2 / "io.stat");
+    if (!s.io_read && d.v2) {
+        std::ifstream io(*d.v2 / "io.stat");
         double read = 0, write = 0;
         bool any = false;
         for (std::string tok; io >> tok;) {
@@ -156,10 +164,10 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         }
         if (any) s.io_read = read, s.io_write = write;
     }
-    if (v1.count("pids") != 0) s.pids = number_file(v1["pids"] / "pids.current");
-    if (!s.pids && v2) s.pids = number_file(*v2 / "pids.current");
+}
 
-    // Network: every interface of the process's network namespace except loopback.
+// Network: every interface of the process's network namespace except loopback.
+void read_network(const fs::path& pid_dir, twin::metrics_sample& s) {
     std::ifstream dev(pid_dir / "net" / "dev");
     std::string line;
     std::getline(dev, line);
@@ -180,6 +188,20 @@ twin::metrics_sample cgroup_reader::read(const std::string& container_id, long p
         any = true;
     }
     if (any) s.net_rx = rx, s.net_tx = tx;
+}
+
+}  // namespace
+
+twin::metrics_sample cgroup_reader::read(const std::string& container_id, long pid) const {
+    twin::metrics_sample s;
+    s.container_id = container_id;
+    s.system_cpu_ns = host_cpu_ns(proc_);
+    s.machine_memory = machine_memory(proc_);
+    const auto pid_dir = proc_ / std::to_string(pid);
+    auto dirs = find_cgroups(pid_dir, cgroup_root_);
+    read_cpu_and_memory(dirs, s);
+    read_block_io(dirs, s);
+    read_network(pid_dir, s);
     return s;
 }
 
