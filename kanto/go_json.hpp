@@ -12,6 +12,12 @@
 
 #include <boost/json/value.hpp>
 
+// Returns the error text of a decoding step when it has one: decoders chain their steps with it.
+#define GO_JSON_TRY(expr)                    \
+    if (auto err_ = (expr); !err_.empty()) { \
+        return err_;                         \
+    }
+
 namespace kanto::go_json {
 
 // Where a value is decoded into, for error texts.

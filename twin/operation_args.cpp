@@ -34,19 +34,16 @@ std::string propagation_from_twin(const std::string& v) {
 namespace {
 
 // Decoding steps stop at the first error, like Go's decoder.
-#define TRY(expr)                            \
-    if (auto err_ = (expr); !err_.empty()) { \
-        return err_;                         \
-    }
 
 std::string decode_restart_policy(const json::object& o, const target& t, kcm::types::RestartPolicy& p) {
     std::string type;
     std::int64_t max = 0;
     double timeout = 0;
-    TRY(go_json::get(member(o, "type"), t.member("restartPolicy", "type", "string"), type));
-    TRY(go_json::get(member(o, "maxRetryCount"), t.member("restartPolicy", "maxRetryCount", "int"), max));
-    TRY(go_json::get(member(o, "retryTimeout"), t.member("restartPolicy", "retryTimeout", "float64"),
-                     timeout));
+    GO_JSON_TRY(go_json::get(member(o, "type"), t.member("restartPolicy", "type", "string"), type));
+    GO_JSON_TRY(
+        go_json::get(member(o, "maxRetryCount"), t.member("restartPolicy", "maxRetryCount", "int"), max));
+    GO_JSON_TRY(go_json::get(member(o, "retryTimeout"), t.member("restartPolicy", "retryTimeout", "float64"),
+                             timeout));
     p.set_type(restart_policy_from_twin(type));
     p.set_maximum_retry_count(max);
     p.set_retry_timeout(static_cast<std::int64_t>(std::trunc(timeout)));  // seconds, decimals dropped (Q9)
@@ -55,10 +52,10 @@ std::string decode_restart_policy(const json::object& o, const target& t, kcm::t
 
 std::string decode_resources(const json::object& o, const target& t, kcm::types::Resources& r) {
     std::string memory, reservation, swap;
-    TRY(go_json::get(member(o, "memory"), t.member("resources", "memory", "string"), memory));
-    TRY(go_json::get(member(o, "memoryReservation"), t.member("resources", "memoryReservation", "string"),
-                     reservation));
-    TRY(go_json::get(member(o, "memorySwap"), t.member("resources", "memorySwap", "string"), swap));
+    GO_JSON_TRY(go_json::get(member(o, "memory"), t.member("resources", "memory", "string"), memory));
+    GO_JSON_TRY(go_json::get(member(o, "memoryReservation"),
+                             t.member("resources", "memoryReservation", "string"), reservation));
+    GO_JSON_TRY(go_json::get(member(o, "memorySwap"), t.member("resources", "memorySwap", "string"), swap));
     r.set_memory(memory);
     r.set_memory_reservation(reservation);
     r.set_memory_swap(swap);
@@ -68,12 +65,12 @@ std::string decode_resources(const json::object& o, const target& t, kcm::types:
 template <class F>
 std::string each_object(const json::value* v, const target& t, F&& f) {
     const json::array* a = nullptr;
-    TRY(go_json::get_array(v, t, a));
+    GO_JSON_TRY(go_json::get_array(v, t, a));
     if (a == nullptr) return {};
     for (const auto& e : *a) {
         if (e.is_null()) continue;
         if (!e.is_object()) return t.error(go_json::kind(e));
-        TRY(f(e.as_object()));
+        GO_JSON_TRY(f(e.as_object()));
     }
     return {};
 }
@@ -117,11 +114,11 @@ namespace {
 
 std::string decode_device(const json::object& d, const target& t, kcm::types::DeviceMapping& dev) {
     std::string on_host, in_container, perms;
-    TRY(go_json::get(member(d, "pathOnHost"), t.member("device", "pathOnHost", "string"), on_host));
-    TRY(go_json::get(member(d, "pathInContainer"), t.member("device", "pathInContainer", "string"),
-                     in_container));
-    TRY(go_json::get(member(d, "cgroupPermissions"), t.member("device", "cgroupPermissions", "string"),
-                     perms));
+    GO_JSON_TRY(go_json::get(member(d, "pathOnHost"), t.member("device", "pathOnHost", "string"), on_host));
+    GO_JSON_TRY(go_json::get(member(d, "pathInContainer"), t.member("device", "pathInContainer", "string"),
+                             in_container));
+    GO_JSON_TRY(go_json::get(member(d, "cgroupPermissions"),
+                             t.member("device", "cgroupPermissions", "string"), perms));
     dev.set_path_on_host(on_host);
     dev.set_path_in_container(in_container);
     dev.set_cgroup_permissions(perms);
@@ -131,13 +128,14 @@ std::string decode_device(const json::object& d, const target& t, kcm::types::De
 std::string decode_port(const json::object& p, const target& t, kcm::types::HostConfig& hc) {
     std::string proto, host_ip;
     std::int64_t host_port = 0, host_port_end = 0, container_port = 0;
-    TRY(go_json::get(member(p, "proto"), t.member("portMapping", "proto", "string"), proto));
-    TRY(go_json::get_uint16(member(p, "hostPort"), t.member("portMapping", "hostPort", "uint16"), host_port));
-    TRY(go_json::get_uint16(member(p, "hostPortEnd"), t.member("portMapping", "hostPortEnd", "uint16"),
-                            host_port_end));
-    TRY(go_json::get_uint16(member(p, "containerPort"), t.member("portMapping", "containerPort", "uint16"),
-                            container_port));
-    TRY(go_json::get(member(p, "hostIP"), t.member("portMapping", "hostIP", "string"), host_ip));
+    GO_JSON_TRY(go_json::get(member(p, "proto"), t.member("portMapping", "proto", "string"), proto));
+    GO_JSON_TRY(
+        go_json::get_uint16(member(p, "hostPort"), t.member("portMapping", "hostPort", "uint16"), host_port));
+    GO_JSON_TRY(go_json::get_uint16(member(p, "hostPortEnd"),
+                                    t.member("portMapping", "hostPortEnd", "uint16"), host_port_end));
+    GO_JSON_TRY(go_json::get_uint16(member(p, "containerPort"),
+                                    t.member("portMapping", "containerPort", "uint16"), container_port));
+    GO_JSON_TRY(go_json::get(member(p, "hostIP"), t.member("portMapping", "hostIP", "string"), host_ip));
     auto* pm = hc.add_port_mappings();
     pm->set_protocol(proto);
     pm->set_host_port(host_port);
@@ -149,10 +147,11 @@ std::string decode_port(const json::object& p, const target& t, kcm::types::Host
 
 std::string decode_mount(const json::object& m, const target& t, kcm::types::Container& c) {
     std::string source, destination, mode;
-    TRY(go_json::get(member(m, "source"), t.member("mountPoint", "source", "string"), source));
-    TRY(go_json::get(member(m, "destination"), t.member("mountPoint", "destination", "string"), destination));
-    TRY(go_json::get(member(m, "propagationMode"), t.member("mountPoint", "propagationMode", "string"),
-                     mode));
+    GO_JSON_TRY(go_json::get(member(m, "source"), t.member("mountPoint", "source", "string"), source));
+    GO_JSON_TRY(
+        go_json::get(member(m, "destination"), t.member("mountPoint", "destination", "string"), destination));
+    GO_JSON_TRY(go_json::get(member(m, "propagationMode"),
+                             t.member("mountPoint", "propagationMode", "string"), mode));
     auto* mp = c.add_mounts();
     mp->set_source(source);
     mp->set_destination(destination);
@@ -163,13 +162,16 @@ std::string decode_mount(const json::object& m, const target& t, kcm::types::Con
 std::string decode_log(const json::object& log, const target& t, kcm::types::LogConfiguration& lc) {
     std::string type, max_size, root_dir, mode, max_buffer;
     std::int64_t max_files = 0;
-    TRY(go_json::get(member(log, "type"), t.member("logConfiguration", "type", "string"), type));
-    TRY(go_json::get(member(log, "maxFiles"), t.member("logConfiguration", "maxFiles", "int"), max_files));
-    TRY(go_json::get(member(log, "maxSize"), t.member("logConfiguration", "maxSize", "string"), max_size));
-    TRY(go_json::get(member(log, "rootDir"), t.member("logConfiguration", "rootDir", "string"), root_dir));
-    TRY(go_json::get(member(log, "mode"), t.member("logConfiguration", "mode", "string"), mode));
-    TRY(go_json::get(member(log, "maxBufferSize"), t.member("logConfiguration", "maxBufferSize", "string"),
-                     max_buffer));
+    GO_JSON_TRY(go_json::get(member(log, "type"), t.member("logConfiguration", "type", "string"), type));
+    GO_JSON_TRY(
+        go_json::get(member(log, "maxFiles"), t.member("logConfiguration", "maxFiles", "int"), max_files));
+    GO_JSON_TRY(
+        go_json::get(member(log, "maxSize"), t.member("logConfiguration", "maxSize", "string"), max_size));
+    GO_JSON_TRY(
+        go_json::get(member(log, "rootDir"), t.member("logConfiguration", "rootDir", "string"), root_dir));
+    GO_JSON_TRY(go_json::get(member(log, "mode"), t.member("logConfiguration", "mode", "string"), mode));
+    GO_JSON_TRY(go_json::get(member(log, "maxBufferSize"),
+                             t.member("logConfiguration", "maxBufferSize", "string"), max_buffer));
     auto* driver = lc.mutable_driver_config();
     driver->set_type(log_type_from_twin(type));
     driver->set_max_files(max_files);
@@ -183,9 +185,10 @@ std::string decode_log(const json::object& log, const target& t, kcm::types::Log
 
 std::string decode_decryption(const json::object& dec, const target& t, kcm::types::DecryptConfig& d) {
     std::vector<std::string> keys, recipients;
-    TRY(go_json::get(member(dec, "keys"), t.member("decryptionConfiguration", "keys", "[]string"), keys));
-    TRY(go_json::get(member(dec, "recipients"), t.member("decryptionConfiguration", "recipients", "[]string"),
-                     recipients));
+    GO_JSON_TRY(
+        go_json::get(member(dec, "keys"), t.member("decryptionConfiguration", "keys", "[]string"), keys));
+    GO_JSON_TRY(go_json::get(member(dec, "recipients"),
+                             t.member("decryptionConfiguration", "recipients", "[]string"), recipients));
     for (auto& k : keys) d.add_keys(k);
     for (auto& r : recipients) d.add_recipients(r);
     return {};
@@ -197,16 +200,17 @@ std::string decode_plain(const json::object& cfg, const target& t, kcm::types::C
     std::string domain, host, network;
     bool open_stdin = false, tty = false, privileged = false;
     std::vector<std::string> extra_hosts, extra_caps, env, cmd;
-    TRY(go_json::get(member(cfg, "domainName"), f("domainName", "string"), domain));
-    TRY(go_json::get(member(cfg, "hostName"), f("hostName", "string"), host));
-    TRY(go_json::get(member(cfg, "openStdin"), f("openStdin", "bool"), open_stdin));
-    TRY(go_json::get(member(cfg, "tty"), f("tty", "bool"), tty));
-    TRY(go_json::get(member(cfg, "privileged"), f("privileged", "bool"), privileged));
-    TRY(go_json::get(member(cfg, "extraHosts"), f("extraHosts", "[]string"), extra_hosts));
-    TRY(go_json::get(member(cfg, "extraCapabilities"), f("extraCapabilities", "[]string"), extra_caps));
-    TRY(go_json::get(member(cfg, "env"), f("env", "[]string"), env));
-    TRY(go_json::get(member(cfg, "cmd"), f("cmd", "[]string"), cmd));
-    TRY(go_json::get(member(cfg, "networkMode"), f("networkMode", "string"), network));
+    GO_JSON_TRY(go_json::get(member(cfg, "domainName"), f("domainName", "string"), domain));
+    GO_JSON_TRY(go_json::get(member(cfg, "hostName"), f("hostName", "string"), host));
+    GO_JSON_TRY(go_json::get(member(cfg, "openStdin"), f("openStdin", "bool"), open_stdin));
+    GO_JSON_TRY(go_json::get(member(cfg, "tty"), f("tty", "bool"), tty));
+    GO_JSON_TRY(go_json::get(member(cfg, "privileged"), f("privileged", "bool"), privileged));
+    GO_JSON_TRY(go_json::get(member(cfg, "extraHosts"), f("extraHosts", "[]string"), extra_hosts));
+    GO_JSON_TRY(
+        go_json::get(member(cfg, "extraCapabilities"), f("extraCapabilities", "[]string"), extra_caps));
+    GO_JSON_TRY(go_json::get(member(cfg, "env"), f("env", "[]string"), env));
+    GO_JSON_TRY(go_json::get(member(cfg, "cmd"), f("cmd", "[]string"), cmd));
+    GO_JSON_TRY(go_json::get(member(cfg, "networkMode"), f("networkMode", "string"), network));
 
     c.set_domain_name(domain);
     if (!host.empty()) c.set_host_name(host);
@@ -228,27 +232,30 @@ std::string decode_plain(const json::object& cfg, const target& t, kcm::types::C
 
 std::string apply_twin_config(const json::object& cfg, kcm::types::Container& c, const target& t) {
     auto f = [&](const char* name, const char* type) { return t.member("configuration", name, type); };
-    TRY(decode_plain(cfg, t, c));
+    GO_JSON_TRY(decode_plain(cfg, t, c));
     auto* hc = c.mutable_host_config();
     const json::object* sub = nullptr;
-    TRY(go_json::get_object(member(cfg, "restartPolicy"), f("restartPolicy", "things.restartPolicy"), sub));
+    GO_JSON_TRY(
+        go_json::get_object(member(cfg, "restartPolicy"), f("restartPolicy", "things.restartPolicy"), sub));
     if (sub != nullptr)
-        TRY(decode_restart_policy(*sub, f("restartPolicy", ""), *hc->mutable_restart_policy()));
-    TRY(each_object(member(cfg, "devices"), f("devices", "things.device"), [&](const json::object& d) {
-        return decode_device(d, f("devices", ""), *hc->add_devices());
-    }));
-    TRY(each_object(member(cfg, "portMappings"), f("portMappings", "things.portMapping"),
+        GO_JSON_TRY(decode_restart_policy(*sub, f("restartPolicy", ""), *hc->mutable_restart_policy()));
+    GO_JSON_TRY(each_object(
+        member(cfg, "devices"), f("devices", "things.device"),
+        [&](const json::object& d) { return decode_device(d, f("devices", ""), *hc->add_devices()); }));
+    GO_JSON_TRY(
+        each_object(member(cfg, "portMappings"), f("portMappings", "things.portMapping"),
                     [&](const json::object& p) { return decode_port(p, f("portMappings", ""), *hc); }));
-    TRY(each_object(member(cfg, "mountPoints"), f("mountPoints", "things.mountPoint"),
-                    [&](const json::object& m) { return decode_mount(m, f("mountPoints", ""), c); }));
-    TRY(go_json::get_object(member(cfg, "log"), f("log", "things.logConfiguration"), sub));
-    if (sub != nullptr) TRY(decode_log(*sub, f("log", ""), *hc->mutable_log_config()));
-    TRY(go_json::get_object(member(cfg, "resources"), f("resources", "things.resources"), sub));
-    if (sub != nullptr) TRY(decode_resources(*sub, f("resources", ""), *hc->mutable_resources()));
-    TRY(go_json::get_object(member(cfg, "decryption"), f("decryption", "things.decryptionConfiguration"),
-                            sub));
+    GO_JSON_TRY(each_object(member(cfg, "mountPoints"), f("mountPoints", "things.mountPoint"),
+                            [&](const json::object& m) { return decode_mount(m, f("mountPoints", ""), c); }));
+    GO_JSON_TRY(go_json::get_object(member(cfg, "log"), f("log", "things.logConfiguration"), sub));
+    if (sub != nullptr) GO_JSON_TRY(decode_log(*sub, f("log", ""), *hc->mutable_log_config()));
+    GO_JSON_TRY(go_json::get_object(member(cfg, "resources"), f("resources", "things.resources"), sub));
+    if (sub != nullptr) GO_JSON_TRY(decode_resources(*sub, f("resources", ""), *hc->mutable_resources()));
+    GO_JSON_TRY(go_json::get_object(member(cfg, "decryption"),
+                                    f("decryption", "things.decryptionConfiguration"), sub));
     if (sub != nullptr)
-        TRY(decode_decryption(*sub, f("decryption", ""), *c.mutable_image()->mutable_decrypt_config()));
+        GO_JSON_TRY(
+            decode_decryption(*sub, f("decryption", ""), *c.mutable_image()->mutable_decrypt_config()));
     return {};
 }
 

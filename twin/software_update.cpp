@@ -16,16 +16,11 @@ using go_json::target;
 
 namespace {
 
-#define TRY(expr)                            \
-    if (auto err_ = (expr); !err_.empty()) { \
-        return err_;                         \
-    }
-
 std::string decode_artifact(const json::object& o, const target& t, su_artifact& a) {
-    TRY(go_json::get(member(o, "filename"), t.member("SoftwareArtifactAction", "filename", "string"),
-                     a.filename));
+    GO_JSON_TRY(go_json::get(member(o, "filename"), t.member("SoftwareArtifactAction", "filename", "string"),
+                             a.filename));
     const json::object* download = nullptr;
-    TRY(go_json::get_object(
+    GO_JSON_TRY(go_json::get_object(
         member(o, "download"),
         t.member("SoftwareArtifactAction", "download", "map[datatypes.Protocol]*datatypes.Links"), download));
     if (download != nullptr) {
@@ -36,19 +31,20 @@ std::string decode_artifact(const json::object& o, const target& t, su_artifact&
             if (!links->is_object())
                 return t.member("SoftwareArtifactAction", "download", "datatypes.Links")
                     .error(go_json::kind(*links));
-            TRY(go_json::get(member(links->as_object(), "url"), t.member("Links", "url", "string"), *url));
+            GO_JSON_TRY(
+                go_json::get(member(links->as_object(), "url"), t.member("Links", "url", "string"), *url));
         }
     }
     const json::object* checksums = nullptr;
-    TRY(go_json::get_object(member(o, "checksums"),
-                            t.member("SoftwareArtifactAction", "checksums", "map[datatypes.Hash]string"),
-                            checksums));
+    GO_JSON_TRY(go_json::get_object(
+        member(o, "checksums"), t.member("SoftwareArtifactAction", "checksums", "map[datatypes.Hash]string"),
+        checksums));
     if (checksums != nullptr) {
         for (auto [hash, out] : {std::pair<const char*, std::string*>{"MD5", &a.md5},
                                  {"SHA1", &a.sha1},
                                  {"SHA256", &a.sha256}}) {
-            TRY(go_json::get(checksums->if_contains(hash),
-                             t.member("SoftwareArtifactAction", "checksums", "string"), *out));
+            GO_JSON_TRY(go_json::get(checksums->if_contains(hash),
+                                     t.member("SoftwareArtifactAction", "checksums", "string"), *out));
         }
     }
     return {};
@@ -56,10 +52,12 @@ std::string decode_artifact(const json::object& o, const target& t, su_artifact&
 
 std::string decode_dependency(const json::object& o, const target& t, json::object& out) {
     std::string group, name, version, type;
-    TRY(go_json::get(member(o, "group"), t.member("DependencyDescription", "group", "string"), group));
-    TRY(go_json::get(member(o, "name"), t.member("DependencyDescription", "name", "string"), name));
-    TRY(go_json::get(member(o, "version"), t.member("DependencyDescription", "version", "string"), version));
-    TRY(go_json::get(member(o, "type"), t.member("DependencyDescription", "type", "string"), type));
+    GO_JSON_TRY(
+        go_json::get(member(o, "group"), t.member("DependencyDescription", "group", "string"), group));
+    GO_JSON_TRY(go_json::get(member(o, "name"), t.member("DependencyDescription", "name", "string"), name));
+    GO_JSON_TRY(
+        go_json::get(member(o, "version"), t.member("DependencyDescription", "version", "string"), version));
+    GO_JSON_TRY(go_json::get(member(o, "type"), t.member("DependencyDescription", "type", "string"), type));
     if (!group.empty()) out["group"] = group;
     out["name"] = name;
     out["version"] = version;
