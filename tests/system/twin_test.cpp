@@ -268,20 +268,7 @@ TEST_CASE("registration burst: rich configurations, exact JSON, topics and heade
           expected(R"({"$RID":"Container:$RID","$PID":"Container:$PID"})", vars));
 }
 
-TEST_CASE("registration with zero containers") {
-    session s;
-    s.start_bridge();
-    auto burst = s.register_twin();
-    REQUIRE(burst.size() == 3);
-    CHECK(burst[0].value() == json::parse(factory_value));
-    CHECK(burst[1].value() ==
-          json::parse(R"({"definition":["org.eclipse.hawkbit.swupdatable:SoftwareUpdatable:2.0.0"],
-                                              "properties":{"status":{"softwareModuleType":"oci:container"}}})"));
-    CHECK(burst[2].value() == json::parse(metrics_value));
-    CHECK(harness::read_file(s.bridge->things_home() /
-                             "sup_back_dummy-namespace_dummy-gateway_dummy-device-id_edge_containers.json") ==
-          "null");
-}
+// Registration with zero containers is a core test (twin_core_test.cpp): the same burst and file.
 
 TEST_CASE("every container transition, in order, validated against Ditto's schemas") {
     session s;
