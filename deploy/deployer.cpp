@@ -7,7 +7,9 @@
 namespace deploy {
 namespace {
 
-std::string quoted_path(const std::string& path) { return "[\"" + path + "\"]"; }
+std::string quoted_path(const std::string& path) {
+    return "[\"" + path + "\"]";
+}
 
 }  // namespace
 
@@ -30,7 +32,8 @@ actions deployer::start_pass(const std::string& dir, std::vector<std::string> pa
 actions deployer::on_changed(const std::string& path) {
     actions out;
     // A change already waiting covers this one; the running job may have read the old content.
-    const bool queued = std::any_of(queue_.begin(), queue_.end(), [&](const job& j) { return j.path == path; });
+    const bool queued =
+        std::any_of(queue_.begin(), queue_.end(), [&](const job& j) { return j.path == path; });
     if (!queued) queue_.push_back(job{path, true, false, {}, {}});
     next(out);
     return out;
@@ -53,13 +56,15 @@ void deployer::finish(bool ok, actions& out) {
         if (!ok) ++pass_failed_;
         if (pass_done_ == pass_total_ && pass_running_) {
             pass_running_ = false;
-            out.push_back(log{log_level::debug, "Successfully deployed " + std::to_string(pass_total_ - pass_failed_) +
-                                                    ", Failed: " + std::to_string(pass_failed_) + ", Out of " +
-                                                    std::to_string(pass_total_)});
+            out.push_back(log{log_level::debug, "Successfully deployed " +
+                                                    std::to_string(pass_total_ - pass_failed_) +
+                                                    ", Failed: " + std::to_string(pass_failed_) +
+                                                    ", Out of " + std::to_string(pass_total_)});
             if (pass_failed_ > 0) {
-                out.push_back(log{log_level::error,
-                                  "Failed to deploy directory: One or more deployments failed. Check the logs "
-                                  "above for more information."});
+                out.push_back(
+                    log{log_level::error,
+                        "Failed to deploy directory: One or more deployments failed. Check the logs "
+                        "above for more information."});
             }
             out.push_back(pass_finished{pass_total_ - pass_failed_, pass_failed_, pass_total_});
         }
@@ -91,10 +96,11 @@ actions deployer::on_manifest_read(const std::string& path, const std::optional<
         return out;
     }
     auto& m = std::get<manifest>(parsed);
-    out.push_back(log{log_level::debug, m.format == manifest_format::internal
-                                            ? "Manifest is in auto-deployer format already. Deploying directly"
-                                            : "Failed to load manifest directly. Will attempt auto-conversion "
-                                              "from init-dir format."});
+    out.push_back(
+        log{log_level::debug, m.format == manifest_format::internal
+                                  ? "Manifest is in auto-deployer format already. Deploying directly"
+                                  : "Failed to load manifest directly. Will attempt auto-conversion "
+                                    "from init-dir format."});
     job_->container = std::move(m.container);
     state_ = state::listing;
     out.push_back(list_containers{});
@@ -117,7 +123,8 @@ actions deployer::on_listed(bool ok, bool unreachable, const std::string& error,
         if (unreachable && config_.wait_for_kanto) {
             out.push_back(log{log_level::error, "An error occurred when connecting to socket: " + error});
             const auto delay = retry_delay();
-            out.push_back(log{log_level::debug, "Retrying connection in " + std::to_string(delay.count()) + " ms"});
+            out.push_back(
+                log{log_level::debug, "Retrying connection in " + std::to_string(delay.count()) + " ms"});
             state_ = state::waiting_for_kanto;
             out.push_back(schedule_retry{delay});
         } else {

@@ -25,7 +25,7 @@ struct deployer_config {
 };
 
 class deployer {
-public:
+  public:
     enum class state { idle, reading, listing, waiting_for_kanto, stopping, removing, creating, starting };
 
     explicit deployer(deployer_config config) : config_(config) {}
@@ -46,11 +46,11 @@ public:
     state current() const { return state_; }
     std::size_t queued() const { return queue_.size(); }
 
-private:
+  private:
     struct job {
         std::string path;
-        bool recreate = false;   // a change while watching: replace the existing container
-        bool initial = false;    // part of the initial pass (counted in pass_finished)
+        bool recreate = false;            // a change while watching: replace the existing container
+        bool initial = false;             // part of the initial pass (counted in pass_finished)
         kcm::types::Container container;  // parsed from the manifest
         std::string existing_id;
     };

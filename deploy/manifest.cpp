@@ -57,14 +57,21 @@ bool newer_than_kad(const pb::FieldDescriptor& f) {
 
 std::string kind_of(const json::value& v) {
     switch (v.kind()) {
-        case json::kind::null: return "null";
-        case json::kind::bool_: return "a boolean";
+        case json::kind::null:
+            return "null";
+        case json::kind::bool_:
+            return "a boolean";
         case json::kind::int64:
-        case json::kind::uint64: return "an integer";
-        case json::kind::double_: return "a number";
-        case json::kind::string: return "a string";
-        case json::kind::array: return "an array";
-        case json::kind::object: return "an object";
+        case json::kind::uint64:
+            return "an integer";
+        case json::kind::double_:
+            return "a number";
+        case json::kind::string:
+            return "a string";
+        case json::kind::array:
+            return "an array";
+        case json::kind::object:
+            return "an object";
     }
     return "a value";
 }
@@ -72,7 +79,8 @@ std::string kind_of(const json::value& v) {
 std::string read_message(const json::object& o, pb::Message& m, const std::string& where);
 
 // One value of field `f` (an element, for lists) into `m`.
-std::string read_value(const json::value& v, const pb::FieldDescriptor& f, pb::Message& m, const std::string& where) {
+std::string read_value(const json::value& v, const pb::FieldDescriptor& f, pb::Message& m,
+                       const std::string& where) {
     const auto* r = m.GetReflection();
     const bool rep = f.is_repeated();
     auto wrong = [&](const char* wanted) {
@@ -81,7 +89,8 @@ std::string read_value(const json::value& v, const pb::FieldDescriptor& f, pb::M
     switch (f.cpp_type()) {
         case pb::FieldDescriptor::CPPTYPE_STRING:
             if (!v.is_string()) return wrong("a string");
-            rep ? r->AddString(&m, &f, std::string(v.as_string())) : r->SetString(&m, &f, std::string(v.as_string()));
+            rep ? r->AddString(&m, &f, std::string(v.as_string()))
+                : r->SetString(&m, &f, std::string(v.as_string()));
             return {};
         case pb::FieldDescriptor::CPPTYPE_BOOL:
             if (!v.is_bool()) return wrong("a boolean");
@@ -117,7 +126,8 @@ std::string read_value(const json::value& v, const pb::FieldDescriptor& f, pb::M
 }
 
 // A map<string, Message> field: a JSON object whose members are the entries.
-std::string read_map(const json::value& v, const pb::FieldDescriptor& f, pb::Message& m, const std::string& where) {
+std::string read_map(const json::value& v, const pb::FieldDescriptor& f, pb::Message& m,
+                     const std::string& where) {
     if (!v.is_object()) return "invalid type at \"" + where + "\": " + kind_of(v) + ", expected an object";
     const auto* r = m.GetReflection();
     for (const auto& [k, value] : v.as_object()) {
@@ -125,7 +135,8 @@ std::string read_map(const json::value& v, const pb::FieldDescriptor& f, pb::Mes
         const auto* key_field = entry->GetDescriptor()->FindFieldByName("key");
         const auto* value_field = entry->GetDescriptor()->FindFieldByName("value");
         entry->GetReflection()->SetString(entry, key_field, std::string(k));
-        if (auto e = read_value(value, *value_field, *entry, where + "." + std::string(k)); !e.empty()) return e;
+        if (auto e = read_value(value, *value_field, *entry, where + "." + std::string(k)); !e.empty())
+            return e;
     }
     return {};
 }
@@ -139,8 +150,8 @@ std::string read_message(const json::object& o, pb::Message& m, const std::strin
         const auto key = key_of(f);
         const auto path = where.empty() ? key : where + "." + key;
         const json::value* v = o.if_contains(key);
-        const bool optional = (f.cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !f.is_repeated()) ||
-                              newer_than_kad(f);
+        const bool optional =
+            (f.cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !f.is_repeated()) || newer_than_kad(f);
         if (v == nullptr || v->is_null()) {
             if (optional) continue;
             return "missing key \"" + path + "\"";
@@ -148,7 +159,8 @@ std::string read_message(const json::object& o, pb::Message& m, const std::strin
         if (f.is_map()) {
             if (auto e = read_map(*v, f, m, path); !e.empty()) return e;
         } else if (f.is_repeated()) {
-            if (!v->is_array()) return "invalid type at \"" + path + "\": " + kind_of(*v) + ", expected an array";
+            if (!v->is_array())
+                return "invalid type at \"" + path + "\": " + kind_of(*v) + ", expected an array";
             for (const auto& item : v->as_array()) {
                 if (auto e = read_value(item, f, m, path + "[]"); !e.empty()) return e;
             }
@@ -189,8 +201,11 @@ std::variant<json::object, std::string> convert(const json::value& doc) {
     const auto* image = e.if_contains("image");
     if (image == nullptr) return std::string("missing key \"image\"");
     out["image"] = *image;
-    for (auto [from, to] : {std::pair{"container_id", "id"}, {"domain_name", "domain_name"},
-                            {"host_name", "host_name"}, {"mount_points", "mounts"}, {"config", "config"},
+    for (auto [from, to] : {std::pair{"container_id", "id"},
+                            {"domain_name", "domain_name"},
+                            {"host_name", "host_name"},
+                            {"mount_points", "mounts"},
+                            {"config", "config"},
                             {"host_config", "host_config"}}) {
         if (const auto* v = e.if_contains(from)) out[to] = *v;
     }
@@ -240,8 +255,8 @@ std::variant<manifest, manifest_error> parse_manifest(const std::string& text) {
         m.format = manifest_format::container_config;
         auto converted = convert(doc);
         if (auto* e = std::get_if<std::string>(&converted)) {
-            return manifest_error{"neither format: as a container config, " + *e + "; as the internal format, " +
-                                  direct};
+            return manifest_error{"neither format: as a container config, " + *e +
+                                  "; as the internal format, " + direct};
         }
         if (auto e = read_message(std::get<json::object>(converted), m.container, ""); !e.empty()) {
             return manifest_error{"as a container config: " + e};

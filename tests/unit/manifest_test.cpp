@@ -45,37 +45,125 @@ struct expected {
 
 TEST_CASE("every Leda manifest parses with the contents it documents") {
     const std::vector<expected> all{
-        {"databroker.json", false, "databroker", "ghcr.io/eclipse/kuksa.val/databroker:0.4.1", {{30555, 55555}}, {}, {}, 2, 0},
-        {"sua.json", false, "sua", "ghcr.io/eclipse-leda/leda-contrib-self-update-agent/self-update-agent:build-177",
-         {{30052, 50052}}, {"/var/run/dbus/system_bus_socket", "/data/selfupdates", "/etc/os-release"},
-         {"mosquitto:host_ip"}, 0, 0},
-        {"cloudconnector.json.disabled", false, "cloudconnector",
-         "ghcr.io/eclipse-leda/leda-contrib-cloud-connector/cloudconnector:main-47c01227a620a3dbd85b66e177205c06c0f7a52e",
-         {}, {"/device.crt", "/device.key"}, {"mosquitto:host_ip"}, 8, 0},
-        {"feedercan.json", false, "feedercan", "ghcr.io/eclipse/kuksa.val.feeders/dbc2val:v0.1.1", {}, {},
-         {"databroker:container_databroker-host"}, 7, 0},
-        {"feedergps.json", false, "feedergps", "ghcr.io/eclipse/kuksa.val.feeders/gps:main", {}, {},
-         {"databroker:container_databroker-host", "host:host_ip"}, 1, 4},
-        {"hvac.json", false, "hvacservice-example", "ghcr.io/eclipse/kuksa.val.services/hvac_service:v0.1.0", {}, {},
-         {"databroker:container_databroker-host"}, 2, 0},
-        {"node-red.json", false, "node-red-example",
-         "ghcr.io/eclipse-leda/leda-example-applications/leda-example-node-red:main", {{1880, 1880}}, {},
-         {"mosquitto:host_ip", "databroker:container_databroker-host"}, 4, 0},
-        {"seatservice.json", false, "seatservice-example", "ghcr.io/boschglobal/kuksa.val.services/seat_service:v0.3.0",
-         {{30051, 50051}}, {}, {"databroker:container_databroker-host"}, 3, 0},
-        {"seatadjuster-app.json.disabled", false, "seatadjuster-app",
-         "ghcr.io/eclipse-leda/leda-example-applications/seatadjuster-app:latest", {{50151, 30151}}, {},
-         {"mosquitto:host_ip", "databroker:container_databroker-host", "seatservice-example:container_seatservice-example-host"},
-         6, 0},
-        {"ota-client.json.disabled", true, "ota-client", "ghcr.io/softwaredefinedvehicle/sdv-ota-client/ota-client:v0.0.2",
-         {}, {"/app/config", "/app/config/certs", "/app/config/ca-certs/", "/tmp"}, {"mosquitto:host_ip"}, 0, 0},
-        {"otelcol-sdv-agent.json.disabled", false, "otelcol-sdv-agent",
-         "ghcr.io/softwaredefinedvehicle/sdv-edge-otel/otelcol-sdv-ext:v0.0.1", {{4317, 9411}},
-         {"/hostfs", "/var/lib/docker/containers", "/run/log/journal"}, {"mosquitto:host_ip"}, 7, 1},
-        {"otelcol-sdv-exporter.json.disabled", false, "otelcol-sdv-exporter",
-         "ghcr.io/softwaredefinedvehicle/sdv-edge-otel/otelcol-sdv-exporter:v0.0.1", {{9411, 4317}}, {},
-         {"mosquitto:host_ip"}, 2, 0},
-        {"zipkin.json.disabled", false, "zipkin", "ghcr.io/openzipkin/zipkin:master", {{9411, 9411}}, {}, {}, 0, 0},
+        {"databroker.json",
+         false,
+         "databroker",
+         "ghcr.io/eclipse/kuksa.val/databroker:0.4.1",
+         {{30555, 55555}},
+         {},
+         {},
+         2,
+         0},
+        {"sua.json",
+         false,
+         "sua",
+         "ghcr.io/eclipse-leda/leda-contrib-self-update-agent/self-update-agent:build-177",
+         {{30052, 50052}},
+         {"/var/run/dbus/system_bus_socket", "/data/selfupdates", "/etc/os-release"},
+         {"mosquitto:host_ip"},
+         0,
+         0},
+        {"cloudconnector.json.disabled",
+         false,
+         "cloudconnector",
+         "ghcr.io/eclipse-leda/leda-contrib-cloud-connector/"
+         "cloudconnector:main-47c01227a620a3dbd85b66e177205c06c0f7a52e",
+         {},
+         {"/device.crt", "/device.key"},
+         {"mosquitto:host_ip"},
+         8,
+         0},
+        {"feedercan.json",
+         false,
+         "feedercan",
+         "ghcr.io/eclipse/kuksa.val.feeders/dbc2val:v0.1.1",
+         {},
+         {},
+         {"databroker:container_databroker-host"},
+         7,
+         0},
+        {"feedergps.json",
+         false,
+         "feedergps",
+         "ghcr.io/eclipse/kuksa.val.feeders/gps:main",
+         {},
+         {},
+         {"databroker:container_databroker-host", "host:host_ip"},
+         1,
+         4},
+        {"hvac.json",
+         false,
+         "hvacservice-example",
+         "ghcr.io/eclipse/kuksa.val.services/hvac_service:v0.1.0",
+         {},
+         {},
+         {"databroker:container_databroker-host"},
+         2,
+         0},
+        {"node-red.json",
+         false,
+         "node-red-example",
+         "ghcr.io/eclipse-leda/leda-example-applications/leda-example-node-red:main",
+         {{1880, 1880}},
+         {},
+         {"mosquitto:host_ip", "databroker:container_databroker-host"},
+         4,
+         0},
+        {"seatservice.json",
+         false,
+         "seatservice-example",
+         "ghcr.io/boschglobal/kuksa.val.services/seat_service:v0.3.0",
+         {{30051, 50051}},
+         {},
+         {"databroker:container_databroker-host"},
+         3,
+         0},
+        {"seatadjuster-app.json.disabled",
+         false,
+         "seatadjuster-app",
+         "ghcr.io/eclipse-leda/leda-example-applications/seatadjuster-app:latest",
+         {{50151, 30151}},
+         {},
+         {"mosquitto:host_ip", "databroker:container_databroker-host",
+          "seatservice-example:container_seatservice-example-host"},
+         6,
+         0},
+        {"ota-client.json.disabled",
+         true,
+         "ota-client",
+         "ghcr.io/softwaredefinedvehicle/sdv-ota-client/ota-client:v0.0.2",
+         {},
+         {"/app/config", "/app/config/certs", "/app/config/ca-certs/", "/tmp"},
+         {"mosquitto:host_ip"},
+         0,
+         0},
+        {"otelcol-sdv-agent.json.disabled",
+         false,
+         "otelcol-sdv-agent",
+         "ghcr.io/softwaredefinedvehicle/sdv-edge-otel/otelcol-sdv-ext:v0.0.1",
+         {{4317, 9411}},
+         {"/hostfs", "/var/lib/docker/containers", "/run/log/journal"},
+         {"mosquitto:host_ip"},
+         7,
+         1},
+        {"otelcol-sdv-exporter.json.disabled",
+         false,
+         "otelcol-sdv-exporter",
+         "ghcr.io/softwaredefinedvehicle/sdv-edge-otel/otelcol-sdv-exporter:v0.0.1",
+         {{9411, 4317}},
+         {},
+         {"mosquitto:host_ip"},
+         2,
+         0},
+        {"zipkin.json.disabled",
+         false,
+         "zipkin",
+         "ghcr.io/openzipkin/zipkin:master",
+         {{9411, 9411}},
+         {},
+         {},
+         0,
+         0},
     };
     for (const auto& e : all) {
         const std::string file = e.file;
@@ -120,8 +208,9 @@ TEST_CASE("every Leda manifest parses with the contents it documents") {
     CHECK(parsed("databroker.json").container.config().env(0) == "RUST_LOG=info");
     CHECK_FALSE(parsed("databroker.json").container.host_config().has_resources());
     CHECK(parsed("feedergps.json").container.config().cmd(1) == "--ip databroker");
-    CHECK(parsed("otelcol-sdv-agent.json.disabled").container.host_config().log_config().mode_config().mode() ==
-          "blocking");  // only driver_config given: the template's mode stays
+    CHECK(
+        parsed("otelcol-sdv-agent.json.disabled").container.host_config().log_config().mode_config().mode() ==
+        "blocking");  // only driver_config given: the template's mode stays
 }
 
 TEST_CASE("a container config gets the template's values, and what the auto-deployer drops is dropped") {
@@ -145,14 +234,19 @@ TEST_CASE("what fails, with the reason") {
           "line 4, column 3: syntax error");
     CHECK(error_of("[1,2]") == "the manifest is an array, not a JSON object");
     CHECK(error_of(R"({"image":{"name":"i"}})").find("missing key \"container_name\"") != std::string::npos);
-    CHECK(error_of(R"({"container_name":"x","image":null})").find("missing key \"image\"") != std::string::npos);
+    CHECK(error_of(R"({"container_name":"x","image":null})").find("missing key \"image\"") !=
+          std::string::npos);
     CHECK(error_of(R"({"container_name":"x","image":{"name":"i"},
                        "host_config":{"port_mappings":[{"protocol":"tcp","container_port":80,"host_port":8080,"host_port_end":8080}]}})") ==
           "as a container config: missing key \"host_config.port_mappings[].host_ip\"");
-    CHECK(error_of(R"({"container_name":"x","image":{"name":"i"},"mount_points":[{"source":"/a","destination":"/b"}]})") ==
-          "as a container config: missing key \"mounts[].propagation_mode\"");
-    CHECK(error_of(R"({"container_name":"x","image":{"name":"i"},"host_config":{"resources":{"memory":"100M"}}})") ==
-          "as a container config: missing key \"host_config.resources.memory_reservation\"");
+    CHECK(
+        error_of(
+            R"({"container_name":"x","image":{"name":"i"},"mount_points":[{"source":"/a","destination":"/b"}]})") ==
+        "as a container config: missing key \"mounts[].propagation_mode\"");
+    CHECK(
+        error_of(
+            R"({"container_name":"x","image":{"name":"i"},"host_config":{"resources":{"memory":"100M"}}})") ==
+        "as a container config: missing key \"host_config.resources.memory_reservation\"");
     CHECK(error_of(R"({"container_name":"x","image":{"name":"i"},"config":{"cmd":"ls"}})") ==
           "as a container config: invalid type at \"config.cmd\": a string, expected an array");
     CHECK(error_of(R"({"container_name":"x"})") == "no image name (\"image\": {\"name\": ...})");
