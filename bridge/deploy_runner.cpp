@@ -1,13 +1,13 @@
 #include "deploy_runner.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "manifest.hpp"
 
@@ -74,10 +74,18 @@ void deploy_runner::execute(deploy::actions actions) {
         if (stopped_) return;
         if (auto* l = std::get_if<deploy::log>(&a)) {
             switch (l->level) {
-                case deploy::log_level::debug: spdlog::debug("{}", l->text); break;
-                case deploy::log_level::info: spdlog::info("{}", l->text); break;
-                case deploy::log_level::warn: spdlog::warn("{}", l->text); break;
-                case deploy::log_level::error: spdlog::error("{}", l->text); break;
+                case deploy::log_level::debug:
+                    spdlog::debug("{}", l->text);
+                    break;
+                case deploy::log_level::info:
+                    spdlog::info("{}", l->text);
+                    break;
+                case deploy::log_level::warn:
+                    spdlog::warn("{}", l->text);
+                    break;
+                case deploy::log_level::error:
+                    spdlog::error("{}", l->text);
+                    break;
             }
         } else if (auto* r = std::get_if<deploy::read_manifest>(&a)) {
             auto text = read_text(r->path);

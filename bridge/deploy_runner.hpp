@@ -15,7 +15,7 @@
 namespace bridge {
 
 class deploy_runner {
-public:
+  public:
     deploy_runner(boost::asio::io_context& io, kanto_client& kanto, deploy::deployer_config cfg,
                   std::function<void(const deploy::pass_finished&)> pass_done);
 
@@ -28,7 +28,7 @@ public:
     void stop();
     const deploy::deployer& core() const { return core_; }
 
-private:
+  private:
     void execute(deploy::actions actions);
     template <class F>
     void feed(F&& input);

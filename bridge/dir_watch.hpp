@@ -17,8 +17,9 @@
 namespace bridge {
 
 class dir_watch {
-public:
-    dir_watch(boost::asio::io_context& io, std::filesystem::path dir, std::function<void(const std::string& name)> written,
+  public:
+    dir_watch(boost::asio::io_context& io, std::filesystem::path dir,
+              std::function<void(const std::string& name)> written,
               std::function<void(const std::string& why)> failed);
     ~dir_watch();
     dir_watch(const dir_watch&) = delete;
@@ -28,7 +29,7 @@ public:
     boost::system::error_code start();
     void stop();
 
-private:
+  private:
     void read_events();
 
     std::filesystem::path dir_;

@@ -8,12 +8,12 @@
 #include <filesystem>
 #include <iostream>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/program_options.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
 
 #include "deploy_runner.hpp"
 #include "dir_watch.hpp"
@@ -30,7 +30,7 @@ constexpr const char* about = "Automated deployment of Kanto Container Managemen
 
 // env_logger's level names: ERROR, WARN, INFO, DEBUG, TRACE.
 class upper_level final : public spdlog::custom_flag_formatter {
-public:
+  public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
         static constexpr const char* names[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "ERROR", "OFF"};
         const std::string_view name = names[static_cast<int>(msg.level)];
@@ -81,12 +81,13 @@ std::string usage(const po::options_description& visible) {
 int main(int argc, char** argv) {
     options opt;
     po::options_description visible("OPTIONS", 110);
-    visible.add_options()                                                                  //
+    visible.add_options()  //
         ("socket-cm,s", po::value(&opt.socket)->value_name("SOCKET_CM"),
-         "Unix socket of Kanto-CM's gRPC server [default: /run/container-management/container-management.sock]")  //
+         "Unix socket of Kanto-CM's gRPC server [default: "
+         "/run/container-management/container-management.sock]")  //
         ("daemon,d", po::bool_switch(&opt.daemon),
          "After the initial deployment, deploy again every manifest that is written, moved in or touched")  //
-        ("help,h", "Print help information")                                                //
+        ("help,h", "Print help information")                                                                //
         ("version,V", "Print version information");
     po::options_description all;
     all.add(visible).add_options()("manifests", po::value(&opt.manifests));
@@ -149,7 +150,9 @@ int main(int argc, char** argv) {
                 [&](const std::string& name) {
                     if (deploy::is_manifest_name(name)) runner.changed((dir / name).string());
                 },
-                [&](const std::string& why) { spdlog::error("Watching \"{}\" failed: {}", dir.string(), why); });
+                [&](const std::string& why) {
+                    spdlog::error("Watching \"{}\" failed: {}", dir.string(), why);
+                });
             if (auto e = watch->start()) {
                 spdlog::error("Cannot watch \"{}\": {}", dir.string(), e.message());
                 return 1;

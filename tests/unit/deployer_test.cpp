@@ -56,7 +56,8 @@ struct world {
         if (auto* r = std::get_if<deploy::read_manifest>(&a)) {
             if (failing()) return d.on_manifest_read(r->path, std::nullopt, "injected failure");
             auto it = files.find(r->path);
-            return d.on_manifest_read(r->path, it == files.end() ? std::nullopt : std::optional(it->second), {});
+            return d.on_manifest_read(r->path, it == files.end() ? std::nullopt : std::optional(it->second),
+                                      {});
         }
         if (std::holds_alternative<deploy::list_containers>(a)) {
             if (kanto_down) return d.on_listed(false, true, "UNAVAILABLE: no socket", {});
@@ -71,7 +72,8 @@ struct world {
             return d.on_retry_due();
         }
         if (auto* c = std::get_if<deploy::call_kanto>(&a)) {
-            if (failing()) return d.on_kanto_done(c->call, kanto::result{false, "injected failure", std::nullopt});
+            if (failing())
+                return d.on_kanto_done(c->call, kanto::result{false, "injected failure", std::nullopt});
             return d.on_kanto_done(c->call, call(c->request));
         }
         return {};
@@ -126,11 +128,12 @@ TEST_CASE("initial pass: create and start what is missing, start what is stopped
     w.finished.reset();
     w.settle(d, d.start_pass("/m", {"/m/a.json", "/m/b.json"}));
     CHECK(w.calls == std::vector<std::string>{"Start b"});  // a runs: nothing; b stopped: started
-    CHECK(w.containers.size() == 2);                       // idempotent: same containers
+    CHECK(w.containers.size() == 2);                        // idempotent: same containers
     CHECK(d.current() == deploy::deployer::state::idle);
 }
 
-TEST_CASE("a change while watching replaces the container: stop 1 s force SIGTERM, remove force, create, start") {
+TEST_CASE(
+    "a change while watching replaces the container: stop 1 s force SIGTERM, remove force, create, start") {
     world w;
     w.files = {{"/m/a.json", manifest_a}};
     deploy::deployer d({true});
@@ -138,19 +141,23 @@ TEST_CASE("a change while watching replaces the container: stop 1 s force SIGTER
     w.calls.clear();
     w.files["/m/a.json"] = R"({"container_id":"a","container_name":"a","image":{"name":"img/a:2"}})";
     w.settle(d, d.on_changed("/m/a.json"));
-    CHECK(w.calls == std::vector<std::string>{"Stop a 1 SIGTERM force", "Remove a force", "Create a", "Start a"});
+    CHECK(w.calls ==
+          std::vector<std::string>{"Stop a 1 SIGTERM force", "Remove a force", "Create a", "Start a"});
     CHECK(w.containers.at("a").image().name() == "img/a:2");
 }
 
 TEST_CASE("bad manifests fail alone, named with the reason; nothing running is touched") {
     world w;
-    w.files = {{"/m/a.json", manifest_a}, {"/m/bad.json", "{\"container_name\": \"x\",,}"}, {"/m/b.json", manifest_b}};
+    w.files = {{"/m/a.json", manifest_a},
+               {"/m/bad.json", "{\"container_name\": \"x\",,}"},
+               {"/m/b.json", manifest_b}};
     deploy::deployer d({true});
     w.settle(d, d.start_pass("/m", {"/m/a.json", "/m/b.json", "/m/bad.json"}));
     CHECK(w.finished->failed == 1);
     CHECK(w.containers.size() == 2);
-    const auto bad = std::find_if(w.log.begin(), w.log.end(),
-                                  [](const std::string& l) { return l.find("Wrong json in [\"/m/bad.json\"]") != std::string::npos; });
+    const auto bad = std::find_if(w.log.begin(), w.log.end(), [](const std::string& l) {
+        return l.find("Wrong json in [\"/m/bad.json\"]") != std::string::npos;
+    });
     REQUIRE(bad != w.log.end());
     CHECK(bad->find("line 1, column 24") != std::string::npos);
     // A broken save of a running container's manifest leaves the container alone.

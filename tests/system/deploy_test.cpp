@@ -1,0 +1,239 @@
+// kanto-auto-deployer against the simulator: Leda's manifests one-shot and again, and the daemon
+// reacting to touch, edits, slow writes, broken saves, renames and deletes, and waiting for
+// Kanto-CM. Every wait is for an observable event (a container, a field, a log line).
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <utime.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <thread>
+#include <set>
+
+#include "harness.hpp"
+#include "twin_session.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using harness::rpc_context;
+
+namespace {
+
+const fs::path manifests_src = fs::path(TEST_SOURCE_DIR) / "data" / "kad-manifests";
+
+struct cm_view {
+    std::unique_ptr<kcm::svc::Containers::Stub> stub;
+    std::map<std::string, kcm::types::Container> by_name() const {
+        kcm::svc::ListContainersResponse resp;
+        std::map<std::string, kcm::types::Container> out;
+        if (stub->List(rpc_context().get(), {}, &resp).ok()) {
+            for (const auto& c : resp.containers()) out[c.name()] = c;
+        }
+        return out;
+    }
+    std::optional<kcm::types::Container> named(const std::string& name) const {
+        auto all = by_name();
+        auto it = all.find(name);
+        return it == all.end() ? std::nullopt : std::optional(it->second);
+    }
+};
+
+// The deployer as a child process; its log is readable while it runs.
+struct deployer_process {
+    harness::temp_dir dir;
+    std::unique_ptr<harness::child_process> proc;
+    deployer_process(const fs::path& socket, const fs::path& manifests, bool daemon) {
+        std::vector<std::string> argv{harness::find_program("KANTO_AUTO_DEPLOYER", "kanto-auto-deployer"), "-s",
+                                      socket.string()};
+        if (daemon) argv.push_back("--daemon");
+        argv.push_back(manifests.string());
+        setenv("RUST_LOG", "debug", 1);
+        proc = std::make_unique<harness::child_process>(argv, dir.path() / "kad.log");
+    }
+    std::string log() const { return harness::read_file(dir.path() / "kad.log"); }
+    std::size_t count(const std::string& text) const {
+        const auto l = log();
+        std::size_t n = 0;
+        for (auto at = l.find(text); at != std::string::npos; at = l.find(text, at + 1)) ++n;
+        return n;
+    }
+    // Waits for the process to end; its exit status, or -1.
+    int wait_exit(std::chrono::milliseconds limit = 30000ms) {
+        if (!harness::eventually([&] { return !proc->alive(); }, limit)) return -1;
+        const int st = proc->stop();
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
+};
+
+void write_file(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+std::string manifest(const std::string& name, const std::string& image, const std::string& env = "A=1") {
+    return R"({"container_id":")" + name + R"(","container_name":")" + name + R"(","image":{"name":")" + image +
+           R"("},"config":{"env":[")" + env + R"("],"cmd":[]}})";
+}
+
+}  // namespace
+
+TEST_CASE("one-shot: Leda's manifests deploy with their fields; a second run changes nothing") {
+    harness::simulator sim;
+    cm_view cm{sim.containers()};
+    harness::temp_dir dir;
+    for (const auto& e : fs::directory_iterator(manifests_src)) {
+        if (e.path().filename() != "README.md") fs::copy_file(e.path(), dir.path() / e.path().filename());
+    }
+    deployer_process first(sim.socket(), dir.path(), false);
+    REQUIRE_MESSAGE(first.wait_exit() == 0, first.log());
+    auto all = cm.by_name();
+    const std::set<std::string> expected{"databroker", "feedercan", "feedergps", "hvacservice-example",
+                                         "node-red-example", "seatservice-example", "sua"};
+    std::set<std::string> names;
+    for (const auto& [n, c] : all) names.insert(n);
+    CHECK(names == expected);  // the .json.disabled ones are not deployed
+    for (const auto& [n, c] : all) {
+        CAPTURE(n);
+        CHECK(c.id() == n);  // ids pinned by the manifests
+        CHECK(c.state().status() == "Running");
+        CHECK(c.host_config().log_config().driver_config().max_size() == "1M");
+        CHECK(c.host_config().restart_policy().type() == "unless-stopped");
+    }
+    const auto& db = all.at("databroker");
+    REQUIRE(db.host_config().port_mappings_size() == 1);
+    CHECK(db.host_config().port_mappings(0).host_port() == 30555);
+    CHECK(db.host_config().port_mappings(0).container_port() == 55555);
+    CHECK(db.config().env(0) == "RUST_LOG=info");
+    const auto& sua = all.at("sua");
+    REQUIRE(sua.mounts_size() == 3);
+    CHECK(sua.mounts(0).propagation_mode() == "shared");
+    CHECK(sua.host_config().extra_hosts(0) == "mosquitto:host_ip");
+    CHECK(all.at("feedergps").config().cmd_size() == 4);
+
+    deployer_process second(sim.socket(), dir.path(), false);
+    REQUIRE(second.wait_exit() == 0);
+    CHECK(second.count("Already exists [") == 7);
+    CHECK(second.count("Creating [") == 0);
+    auto again = cm.by_name();
+    CHECK(again.size() == 7);
+    for (const auto& [n, c] : again) CHECK(c.created() == all.at(n).created());  // the same containers
+}
+
+TEST_CASE("daemon: touch, edit, slow write, broken then fixed, renames and delete") {
+    harness::simulator sim;
+    cm_view cm{sim.containers()};
+    harness::temp_dir dir;
+    const auto a = dir.path() / "a.json";
+    write_file(a, manifest("a", "img/a:1"));
+    deployer_process kad(sim.socket(), dir.path(), true);
+    REQUIRE_MESSAGE(harness::eventually([&] {
+                        auto c = cm.named("a");
+                        return c && c->state().status() == "Running";
+                    }),
+                    kad.log());
+    auto created = cm.named("a")->created();
+    auto recreated = [&] {
+        return harness::eventually([&] {
+            auto c = cm.named("a");
+            return c && c->created() != created && c->state().status() == "Running";
+        });
+    };
+
+    SUBCASE("touch recreates the container") {
+        ::utime(a.c_str(), nullptr);
+        REQUIRE_MESSAGE(recreated(), kad.log());
+    }
+    SUBCASE("an edit deploys the new content") {
+        write_file(a, manifest("a", "img/a:1", "A=2"));
+        REQUIRE(harness::eventually([&] {
+            auto c = cm.named("a");
+            return c && c->config().env(0) == "A=2" && c->state().status() == "Running";
+        }));
+    }
+    SUBCASE("a file written slowly deploys once, complete") {
+        {
+            std::ofstream out(dir.path() / "b.json");
+            const auto text = manifest("b", "img/b:1");
+            out << text.substr(0, 20) << std::flush;
+            std::this_thread::sleep_for(200ms);  // the scenario: a slow writer leaves half a file for a while
+            out << text.substr(20);
+        }
+        REQUIRE(harness::eventually([&] { return cm.named("b").has_value(); }));
+        CHECK(kad.count("Wrong json") == 0);
+        CHECK(kad.count("Creating [b]") == 1);
+    }
+    SUBCASE("a broken save is reported and leaves the container alone; the fixed save deploys") {
+        write_file(a, "{\"container_name\": \"a\",");
+        REQUIRE(harness::eventually([&] { return kad.count("Wrong json in [\"" + a.string() + "\"]") == 1; }));
+        CHECK(cm.named("a")->created() == created);
+        CHECK(cm.named("a")->state().status() == "Running");
+        write_file(a, manifest("a", "img/a:1", "FIXED=1"));
+        REQUIRE(harness::eventually([&] {
+            auto c = cm.named("a");
+            return c && c->config().env(0) == "FIXED=1";
+        }));
+    }
+    SUBCASE("renamed to .disabled or deleted: the container stays; renamed back: recreated") {
+        fs::rename(a, dir.path() / "a.json.disabled");
+        // Events are handled in order: once a later manifest is deployed, the rename was handled.
+        write_file(dir.path() / "c.json", manifest("c", "img/c:1"));
+        REQUIRE(harness::eventually([&] { return cm.named("c").has_value(); }));
+        CHECK(cm.named("a")->created() == created);
+        fs::rename(dir.path() / "a.json.disabled", a);
+        REQUIRE(recreated());
+        created = cm.named("a")->created();
+        fs::remove(a);
+        write_file(dir.path() / "d.json", manifest("d", "img/d:1"));
+        REQUIRE(harness::eventually([&] { return cm.named("d").has_value(); }));
+        CHECK(cm.named("a")->created() == created);  // deleted manifest: container kept
+    }
+    CHECK(kad.proc->alive());
+    CHECK(kad.proc->stop() == 0);  // SIGTERM: exit 0
+}
+
+TEST_CASE("daemon with Kanto-CM absent: it waits, then deploys once Kanto-CM answers") {
+    harness::temp_dir dir;
+    const auto socket = dir.path() / "cm.sock";
+    fs::create_directories(dir.path() / "m");
+    write_file(dir.path() / "m" / "a.json", manifest("a", "img/a:1"));
+    deployer_process kad(socket, dir.path() / "m", true);
+    REQUIRE_MESSAGE(harness::eventually([&] { return kad.count("An error occurred when connecting to socket") >= 2; }),
+                    kad.log());
+    harness::child_process sim({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket", socket.string(),
+                                "--home", (dir.path() / "home").string()},
+                               dir.path() / "sim.log");
+    REQUIRE_MESSAGE(harness::eventually([&] { return kad.count("Started [a]") == 1; }, 20000ms), kad.log());
+}
+
+TEST_CASE("a path that does not exist: exit 255 with the auto-deployer's message") {
+    harness::temp_dir dir;
+    deployer_process kad(dir.path() / "no.sock", dir.path() / "missing", false);
+    CHECK(kad.wait_exit() == 255);
+    CHECK(kad.log().find("Could not expand path \"" + (dir.path() / "missing").string() + "\", err: ") !=
+          std::string::npos);
+}
+
+TEST_CASE("deployed containers appear in the twin through its own re-emission") {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    harness::twin_observer observer(broker);
+    harness::bridge_process bridge(broker, sim);
+    REQUIRE(observer.wait_for_request());
+    observer.send_identity();
+    REQUIRE(!observer.until([](const auto& m) { return m.path() == "/features/Metrics"; }).empty());
+    harness::temp_dir dir;
+    fs::copy_file(manifests_src / "databroker.json", dir.path() / "databroker.json");
+    deployer_process kad(sim.socket(), dir.path(), false);
+    REQUIRE(kad.wait_exit() == 0);
+    auto ms = observer.until([](const harness::twin_message& m) {
+        return m.path() == "/features/Container:databroker/properties/status/state" &&
+               m.value().at("status") == "RUNNING";
+    });
+    REQUIRE_MESSAGE(!ms.empty(), bridge.log());
+    const auto feature = std::find_if(ms.begin(), ms.end(), [](const harness::twin_message& m) {
+        return m.path() == "/features/Container:databroker";
+    });
+    REQUIRE(feature != ms.end());
+    CHECK(feature->value().at("properties").at("status").at("name") == "databroker");
+    CHECK(feature->value().at("properties").at("status").at("imageRef") == "ghcr.io/eclipse/kuksa.val/databroker:0.4.1");
+}
