@@ -18,6 +18,7 @@ struct config {
     std::vector<std::string> things_features{"ContainerFactory", "SoftwareUpdatable", "Metrics"};
     // connection (shared with Kanto's update agent)
     std::string broker_url = "tcp://localhost:1883";
+    std::string mqtt_client_id;  // empty: a random one (the daemon); set by tools that need a fixed one
     std::chrono::milliseconds keep_alive{20000};
     std::chrono::milliseconds disconnect_timeout{250};
     std::string username;

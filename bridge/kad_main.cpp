@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -17,8 +18,10 @@
 
 #include "deploy_runner.hpp"
 #include "dir_watch.hpp"
+#include "handover.hpp"
 #include "kanto_client.hpp"
 #include "manifest.hpp"
+#include "mqtt_link.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -64,6 +67,53 @@ struct options {
     std::string manifests = ".";
     std::string socket = "/run/container-management/container-management.sock";
     bool daemon = false;
+    bool mqtt = false;
+    std::string broker_host = "localhost";
+    std::uint16_t broker_port = 1883;
+    std::string topic = "containersupdate/desiredstatefeedback";
+    std::string lock_file = KAD_LOCK_PATH;
+};
+
+// --daemon --mqtt: hand over to the update agent. Listens for its feedback; on IDENTIFIED renames
+// the lock file to *.disabled and ends the daemon (exit 0), so systemd's ConditionPathExists keeps
+// the unit off until someone renames it back.
+class handover_listener {
+  public:
+    handover_listener(boost::asio::io_context& io, const options& opt, std::function<void()> terminate)
+        : opt_(opt), terminate_(std::move(terminate)) {
+        cfg_.broker_url = "tcp://" + opt.broker_host + ":" + std::to_string(opt.broker_port);
+        cfg_.mqtt_client_id = "kanto_auto_deployer";
+        cfg_.keep_alive = std::chrono::seconds(5);
+        link_ = std::make_unique<bridge::mqtt_link>(
+            io, cfg_,
+            bridge::mqtt_link::handlers{[this] { link_->subscribe(opt_.topic, 2); },
+                                        [](const std::string&) {},
+                                        [this](std::string, std::string payload) { on_message(payload); },
+                                        [] {}, [](const std::string&, const std::string&) {}});
+    }
+    void start() { link_->start(); }
+    void stop() { link_->stop(); }
+
+  private:
+    void on_message(const std::string& payload) {
+        if (!deploy::is_identified_feedback(payload)) {
+            spdlog::debug("MQTT payload handling error: not an IDENTIFIED feedback");
+            return;
+        }
+        std::error_code ec;
+        std::filesystem::rename(opt_.lock_file, deploy::disabled_lock_path(opt_.lock_file), ec);
+        if (ec) {
+            spdlog::debug("MQTT payload handling error: cannot rename {}: {}", opt_.lock_file, ec.message());
+            return;
+        }
+        spdlog::warn("Getting terminated from MQTT!");
+        terminate_();
+    }
+
+    const options& opt_;
+    std::function<void()> terminate_;
+    bridge::config cfg_;
+    std::unique_ptr<bridge::mqtt_link> link_;
 };
 
 std::string usage(const po::options_description& visible) {
@@ -87,7 +137,18 @@ int main(int argc, char** argv) {
          "/run/container-management/container-management.sock]")  //
         ("daemon,d", po::bool_switch(&opt.daemon),
          "After the initial deployment, deploy again every manifest that is written, moved in or touched")  //
-        ("help,h", "Print help information")                                                                //
+        ("mqtt,m", po::bool_switch(&opt.mqtt),
+         "With --daemon: disable this deployer (rename its lock file) once the update agent reports "
+         "IDENTIFIED")  //
+        ("mqtt-broker-host", po::value(&opt.broker_host)->value_name("IP"),
+         "MQTT broker host [default: localhost]")  //
+        ("mqtt-broker-port", po::value(&opt.broker_port)->value_name("PORT"),
+         "MQTT broker port [default: 1883]")  //
+        ("mqtt-topic", po::value(&opt.topic)->value_name("TOPIC"),
+         "Feedback topic of the update agent [default: containersupdate/desiredstatefeedback]")  //
+        ("lock-file", po::value(&opt.lock_file)->value_name("PATH"),
+         "With --mqtt: the lock file [default: " KAD_LOCK_PATH "]")  //
+        ("help,h", "Print help information")                         //
         ("version,V", "Print version information");
     po::options_description all;
     all.add(visible).add_options()("manifests", po::value(&opt.manifests));
@@ -127,20 +188,42 @@ int main(int argc, char** argv) {
         std::unique_ptr<bridge::dir_watch> watch;
         // One-shot: a single attempt at Kanto-CM and exit 0 after the pass, whatever failed.
         // Daemon: wait for Kanto-CM (capped back-off), then keep watching.
-        bridge::deploy_runner runner(io, kanto, deploy::deployer_config{opt.daemon, std::chrono::seconds(30)},
-                                     [&](const deploy::pass_finished&) {
-                                         if (!opt.daemon) {
-                                             kanto.stop();
-                                             io.stop();
-                                         }
-                                     });
+        std::unique_ptr<handover_listener> handover;
+        auto stop_all = [&] {
+            if (handover) handover->stop();
+            kanto.stop();
+            io.stop();
+        };
+        bridge::deploy_runner runner(
+            io, kanto, deploy::deployer_config{opt.daemon, std::chrono::seconds(30)},
+            [&](const deploy::pass_finished&) {
+                if (!opt.daemon) return stop_all();
+                if (!opt.mqtt || handover) return;
+                // As the auto-deployer: the listener starts after the initial pass, and only with a lock
+                // file.
+                std::error_code lock_ec;
+                if (!std::filesystem::is_regular_file(opt.lock_file, lock_ec)) {
+                    spdlog::error(
+                        "MQTT hand-over requested, but the lock file {} does not exist or is not a regular "
+                        "file: "
+                        "running as a plain daemon. Create it (or rename {} back) to enable the hand-over.",
+                        opt.lock_file, deploy::disabled_lock_path(opt.lock_file));
+                    return;
+                }
+                spdlog::info("MQTT for daemon mode enabled. Will auto-disable whenever VUM takes over.");
+                handover = std::make_unique<handover_listener>(io, opt, [&] {
+                    runner.stop();
+                    if (watch) watch->stop();
+                    stop_all();
+                });
+                handover->start();
+            });
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);
         signals.async_wait([&](const boost::system::error_code& e, int) {
             if (e) return;
             runner.stop();
             if (watch) watch->stop();
-            kanto.stop();
-            io.stop();
+            stop_all();
         });
         spdlog::info("Running initial deployment of \"{}\"", dir.string());
         if (opt.daemon) {
@@ -163,6 +246,7 @@ int main(int argc, char** argv) {
         io.run();
         runner.stop();
         if (watch) watch->stop();
+        if (handover) handover->stop();
         kanto.stop();
         io.restart();
         io.run_for(std::chrono::milliseconds(500));  // let cancelled handlers run while their objects live

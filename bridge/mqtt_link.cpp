@@ -75,8 +75,10 @@ mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
       resubscribe_timer_(io) {
     MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
     create.sendWhileDisconnected = 0;
-    const int rc = MQTTAsync_createWithOptions(&client_, url_.c_str(), random_client_id().c_str(),
-                                               MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create);
+    const int rc = MQTTAsync_createWithOptions(
+        &client_, url_.c_str(),
+        (cfg.mqtt_client_id.empty() ? random_client_id() : cfg.mqtt_client_id).c_str(),
+        MQTTCLIENT_PERSISTENCE_NONE, nullptr, &create);
     if (rc != MQTTASYNC_SUCCESS) {
         throw config_error("connection.broker_url: Paho cannot use \"" + cfg.broker_url + "\" (" +
                            MQTTAsync_strerror(rc) + ")");

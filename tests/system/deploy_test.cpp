@@ -10,10 +10,11 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <thread>
 #include <set>
+#include <thread>
 
 #include "harness.hpp"
+#include "mqtt_client.hpp"
 #include "twin_session.hpp"
 
 using namespace std::chrono_literals;
@@ -45,10 +46,12 @@ struct cm_view {
 struct deployer_process {
     harness::temp_dir dir;
     std::unique_ptr<harness::child_process> proc;
-    deployer_process(const fs::path& socket, const fs::path& manifests, bool daemon) {
-        std::vector<std::string> argv{harness::find_program("KANTO_AUTO_DEPLOYER", "kanto-auto-deployer"), "-s",
-                                      socket.string()};
+    deployer_process(const fs::path& socket, const fs::path& manifests, bool daemon,
+                     const std::vector<std::string>& extra = {}) {
+        std::vector<std::string> argv{harness::find_program("KANTO_AUTO_DEPLOYER", "kanto-auto-deployer"),
+                                      "-s", socket.string()};
         if (daemon) argv.push_back("--daemon");
+        argv.insert(argv.end(), extra.begin(), extra.end());
         argv.push_back(manifests.string());
         setenv("RUST_LOG", "debug", 1);
         proc = std::make_unique<harness::child_process>(argv, dir.path() / "kad.log");
@@ -68,11 +71,13 @@ struct deployer_process {
     }
 };
 
-void write_file(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+void write_file(const fs::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+}
 
 std::string manifest(const std::string& name, const std::string& image, const std::string& env = "A=1") {
-    return R"({"container_id":")" + name + R"(","container_name":")" + name + R"(","image":{"name":")" + image +
-           R"("},"config":{"env":[")" + env + R"("],"cmd":[]}})";
+    return R"({"container_id":")" + name + R"(","container_name":")" + name + R"(","image":{"name":")" +
+           image + R"("},"config":{"env":[")" + env + R"("],"cmd":[]}})";
 }
 
 }  // namespace
@@ -87,8 +92,9 @@ TEST_CASE("one-shot: Leda's manifests deploy with their fields; a second run cha
     deployer_process first(sim.socket(), dir.path(), false);
     REQUIRE_MESSAGE(first.wait_exit() == 0, first.log());
     auto all = cm.by_name();
-    const std::set<std::string> expected{"databroker", "feedercan", "feedergps", "hvacservice-example",
-                                         "node-red-example", "seatservice-example", "sua"};
+    const std::set<std::string> expected{
+        "databroker",       "feedercan",           "feedergps", "hvacservice-example",
+        "node-red-example", "seatservice-example", "sua"};
     std::set<std::string> names;
     for (const auto& [n, c] : all) names.insert(n);
     CHECK(names == expected);  // the .json.disabled ones are not deployed
@@ -164,7 +170,8 @@ TEST_CASE("daemon: touch, edit, slow write, broken then fixed, renames and delet
     }
     SUBCASE("a broken save is reported and leaves the container alone; the fixed save deploys") {
         write_file(a, "{\"container_name\": \"a\",");
-        REQUIRE(harness::eventually([&] { return kad.count("Wrong json in [\"" + a.string() + "\"]") == 1; }));
+        REQUIRE(
+            harness::eventually([&] { return kad.count("Wrong json in [\"" + a.string() + "\"]") == 1; }));
         CHECK(cm.named("a")->created() == created);
         CHECK(cm.named("a")->state().status() == "Running");
         write_file(a, manifest("a", "img/a:1", "FIXED=1"));
@@ -197,10 +204,11 @@ TEST_CASE("daemon with Kanto-CM absent: it waits, then deploys once Kanto-CM ans
     fs::create_directories(dir.path() / "m");
     write_file(dir.path() / "m" / "a.json", manifest("a", "img/a:1"));
     deployer_process kad(socket, dir.path() / "m", true);
-    REQUIRE_MESSAGE(harness::eventually([&] { return kad.count("An error occurred when connecting to socket") >= 2; }),
-                    kad.log());
-    harness::child_process sim({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket", socket.string(),
-                                "--home", (dir.path() / "home").string()},
+    REQUIRE_MESSAGE(
+        harness::eventually([&] { return kad.count("An error occurred when connecting to socket") >= 2; }),
+        kad.log());
+    harness::child_process sim({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket",
+                                socket.string(), "--home", (dir.path() / "home").string()},
                                dir.path() / "sim.log");
     REQUIRE_MESSAGE(harness::eventually([&] { return kad.count("Started [a]") == 1; }, 20000ms), kad.log());
 }
@@ -235,5 +243,49 @@ TEST_CASE("deployed containers appear in the twin through its own re-emission") 
     });
     REQUIRE(feature != ms.end());
     CHECK(feature->value().at("properties").at("status").at("name") == "databroker");
-    CHECK(feature->value().at("properties").at("status").at("imageRef") == "ghcr.io/eclipse/kuksa.val/databroker:0.4.1");
+    CHECK(feature->value().at("properties").at("status").at("imageRef") ==
+          "ghcr.io/eclipse/kuksa.val/databroker:0.4.1");
+}
+
+TEST_CASE("--daemon --mqtt: IDENTIFIED feedback renames the lock file and ends the deployer with 0") {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    harness::temp_dir dir;
+    fs::create_directories(dir.path() / "m");
+    const auto lock = dir.path() / "KAD.enabled";
+    write_file(lock, "rename to KAD.enabled to enable the auto-deployer again\n");
+    deployer_process kad(sim.socket(), dir.path() / "m", true,
+                         {"--mqtt", "--mqtt-broker-host", "127.0.0.1", "--mqtt-broker-port",
+                          std::to_string(broker.port()), "--lock-file", lock.string()});
+    harness::mqtt_client ota(broker.url());
+    REQUIRE_MESSAGE(harness::eventually([&] { return kad.count("MQTT for daemon mode enabled") == 1; }),
+                    kad.log());
+    // Until the listener's subscription is in place a message reaches nobody: send until it ends.
+    REQUIRE_MESSAGE(
+        harness::eventually([&] {
+            ota.publish("containersupdate/desiredstatefeedback", R"({"payload":{"status":"RUNNING"}})", 1);
+            ota.publish("containersupdate/desiredstatefeedback",
+                        R"({"activityId":"x","timestamp":1,"payload":{"status":"IDENTIFIED"}})", 1);
+            return !kad.proc->alive();
+        }),
+        kad.log());
+    CHECK(kad.proc->stop() == 0);
+    CHECK_FALSE(fs::exists(lock));
+    CHECK(fs::exists(dir.path() / "KAD.disabled"));
+    CHECK(kad.count("Getting terminated from MQTT!") == 1);
+}
+
+TEST_CASE("--daemon --mqtt without the lock file: an error, and it keeps deploying") {
+    harness::simulator sim;
+    harness::temp_dir dir;
+    fs::create_directories(dir.path() / "m");
+    deployer_process kad(sim.socket(), dir.path() / "m", true,
+                         {"--mqtt", "--lock-file", (dir.path() / "none").string()});
+    REQUIRE_MESSAGE(
+        harness::eventually([&] { return kad.count("does not exist or is not a regular file") == 1; }),
+        kad.log());
+    cm_view cm{sim.containers()};
+    write_file(dir.path() / "m" / "a.json", manifest("a", "img/a:1"));
+    REQUIRE(harness::eventually([&] { return cm.named("a").has_value(); }));
+    CHECK(kad.proc->alive());
 }

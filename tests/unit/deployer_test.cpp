@@ -5,6 +5,7 @@
 #include <map>
 
 #include "deployer.hpp"
+#include "handover.hpp"
 
 using namespace std::chrono_literals;
 
@@ -224,4 +225,16 @@ TEST_CASE("fail at every step: each failure ends that manifest alone; the next o
         CHECK(w.containers.count("a") == 1);
         CHECK(w.containers.at("a").state().running());
     }
+}
+
+TEST_CASE("hand-over to the update agent: only payload.status IDENTIFIED; the lock file's disabled name") {
+    CHECK(deploy::is_identified_feedback(
+        R"({"activityId":"a","timestamp":1,"payload":{"status":"IDENTIFIED"}})"));
+    CHECK_FALSE(deploy::is_identified_feedback(R"({"payload":{"status":"IDENTIFYING"}})"));
+    CHECK_FALSE(deploy::is_identified_feedback(R"({"payload":{"status":"identified"}})"));
+    CHECK_FALSE(deploy::is_identified_feedback(R"({"status":"IDENTIFIED"})"));
+    CHECK_FALSE(deploy::is_identified_feedback("not json"));
+    CHECK(deploy::disabled_lock_path("/var/lib/kanto-auto-deployer/KAD.enabled") ==
+          "/var/lib/kanto-auto-deployer/KAD.disabled");
+    CHECK(deploy::disabled_lock_path("/x/lock") == "/x/lock.disabled");
 }
