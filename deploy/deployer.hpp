@@ -19,14 +19,39 @@
 
 namespace deploy {
 
+// kad: Leda's auto-deployer (both manifest formats; keep on the initial pass, replace on a change).
+// update: Kanto-CM's built-in deployment in update mode (Kanto's container config; compare with
+// the same-named container: create, recreate new-first with rollback, update in place, or make
+// sure it runs). init: Kanto-CM's init mode (create and start everything, only while Kanto-CM has
+// no container at all).
+enum class deploy_mode { kad, update, init };
+
 struct deployer_config {
     bool wait_for_kanto = false;  // daemon: wait for Kanto-CM; one-shot: a single attempt
     std::chrono::milliseconds max_retry{30000};
+    deploy_mode mode = deploy_mode::kad;
 };
 
 class deployer {
   public:
-    enum class state { idle, reading, listing, waiting_for_kanto, stopping, removing, creating, starting };
+    enum class state {
+        idle,
+        reading,
+        listing,
+        waiting_for_kanto,
+        stopping,
+        removing,
+        creating,
+        starting,
+        // update mode
+        updating,      // in-place Update of resources and restart policy
+        unpausing,     // making sure it runs
+        stopping_old,  // recreate: the new container exists, the old one is stopped
+        starting_new,
+        removing_old,
+        restarting_old,  // rollback: the new one did not start
+        removing_new,
+    };
 
     explicit deployer(deployer_config config) : config_(config) {}
 
@@ -53,6 +78,10 @@ class deployer {
         bool initial = false;             // part of the initial pass (counted in pass_finished)
         kcm::types::Container container;  // parsed from the manifest
         std::string existing_id;
+        std::optional<kcm::types::Container> existing;  // update mode: the same-named container
+        std::string new_id;                             // update mode: the container created
+        std::string failure;                            // update mode: why a rollback happened
+        bool old_first = false;                         // update mode: a pinned id forces remove-then-create
     };
 
     void next(actions& out);
@@ -61,6 +90,12 @@ class deployer {
     void call(kanto::request request, state next_state, actions& out);
     void create(actions& out);
     void start_created(const std::string& id, actions& out);
+    void kad_matched(const kcm::types::Container* existing, actions& out);
+    void update_matched(const kcm::types::Container* existing, actions& out);
+    void ensure_running(actions& out);
+    void recreate_new_first(actions& out);
+    bool update_step(const kanto::result& result, actions& out);
+    void fail_queued(actions& out);
     std::chrono::milliseconds retry_delay();
 
     deployer_config config_;
@@ -71,6 +106,7 @@ class deployer {
     std::uint64_t fib_a_ = 0, fib_b_ = 100;  // the back-off: 100, 100, 200, 300, 500 ms, ... capped
     std::size_t pass_total_ = 0, pass_done_ = 0, pass_failed_ = 0;
     bool pass_running_ = false;
+    bool init_gate_ = false;  // init mode: the pass waits for a List showing no container at all
 };
 
 }  // namespace deploy

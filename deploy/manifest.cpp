@@ -1,9 +1,14 @@
 #include "manifest.hpp"
 
+#include <optional>
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include <boost/json.hpp>
+
+#include "container_json.hpp"
+#include "container_rules.hpp"
 
 namespace deploy {
 namespace json = boost::json;
@@ -237,16 +242,45 @@ std::string position(const std::string& text, std::size_t offset) {
     return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
-}  // namespace
-
-std::variant<manifest, manifest_error> parse_manifest(const std::string& text) {
+// The JSON object of a manifest, or why it is none.
+std::variant<json::value, manifest_error> parse_object(const std::string& text) {
     json::stream_parser p;
     boost::system::error_code ec;
     const auto used = p.write_some(text.data(), text.size(), ec);
     if (!ec) p.finish(ec);
     if (ec) return manifest_error{position(text, used) + ": " + ec.message()};
-    const auto doc = p.release();
+    auto doc = p.release();
     if (!doc.is_object()) return manifest_error{"the manifest is " + kind_of(doc) + ", not a JSON object"};
+    return doc;
+}
+
+std::optional<manifest_error> check_image(const kcm::types::Container& c) {
+    // Never send a Create without an image (Kanto-CM dereferences it).
+    if (!c.has_image() || c.image().name().empty())
+        return manifest_error{"no image name (\"image\": {\"name\": ...})"};
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<kcm::types::Container, manifest_error> parse_container_config(const std::string& text) {
+    auto parsed = parse_object(text);
+    if (auto* e = std::get_if<manifest_error>(&parsed)) return *e;
+    kcm::types::Container c;
+    if (auto e = kanto::container_from_json(std::get<json::value>(parsed).as_object(), c); !e.empty()) {
+        return manifest_error{e};
+    }
+    if (auto e = check_image(c)) return *e;
+    const auto id = c.id();
+    kanto::apply_create_defaults(c, id);
+    if (id.empty()) c.clear_id();
+    return c;
+}
+
+std::variant<manifest, manifest_error> parse_manifest(const std::string& text) {
+    auto parsed = parse_object(text);
+    if (auto* e = std::get_if<manifest_error>(&parsed)) return *e;
+    const auto& doc = std::get<json::value>(parsed);
 
     manifest m{{}, manifest_format::internal};
     const auto direct = read_message(doc.as_object(), m.container, "");
@@ -262,10 +296,7 @@ std::variant<manifest, manifest_error> parse_manifest(const std::string& text) {
             return manifest_error{"as a container config: " + e};
         }
     }
-    // Never send a Create without an image (Kanto-CM dereferences it).
-    if (!m.container.has_image() || m.container.image().name().empty()) {
-        return manifest_error{"no image name (\"image\": {\"name\": ...})"};
-    }
+    if (auto e = check_image(m.container)) return *e;
     return m;
 }
 

@@ -27,6 +27,11 @@ struct manifest_error {
 
 std::variant<manifest, manifest_error> parse_manifest(const std::string& text);
 
+// Kanto-CM's own container config (its deployment descriptors), decoded as Kanto-CM's Go code
+// decodes it (keys case-insensitive, "proto" for a port's protocol) with Kanto-CM's defaults filled
+// in; an empty container_id stays empty.
+std::variant<kcm::types::Container, manifest_error> parse_container_config(const std::string& text);
+
 // Whether a directory entry is a manifest: a name ending in ".json" (case-sensitive), so
 // "x.json.disabled", "x.JSON" and editors' "x.json~" are not.
 bool is_manifest_name(const std::string& file_name);

@@ -27,7 +27,8 @@ bool same_set(const List& a, const List& b) {
 }
 
 template <class Msg>
-bool same_messages(const google::protobuf::RepeatedPtrField<Msg>& a, const google::protobuf::RepeatedPtrField<Msg>& b) {
+bool same_messages(const google::protobuf::RepeatedPtrField<Msg>& a,
+                   const google::protobuf::RepeatedPtrField<Msg>& b) {
     return same_set(a, b, [](const Msg& x, const Msg& y) { return MessageDifferencer::Equals(x, y); });
 }
 
@@ -36,14 +37,16 @@ bool config_differs(const kcm::types::Container& c, const kcm::types::Container&
     if (!c.has_config()) return false;
     const auto& a = c.config();
     const auto& b = d.config();
-    const bool cmd_equal = a.cmd_size() == b.cmd_size() && std::equal(a.cmd().begin(), a.cmd().end(), b.cmd().begin());
+    const bool cmd_equal =
+        a.cmd_size() == b.cmd_size() && std::equal(a.cmd().begin(), a.cmd().end(), b.cmd().begin());
     return !cmd_equal || !same_set(a.env(), b.env());
 }
 
 bool io_differs(const kcm::types::Container& c, const kcm::types::Container& d) {
     if (c.has_io_config() != d.has_io_config()) return true;
     if (!c.has_io_config()) return false;
-    return c.io_config().open_stdin() != d.io_config().open_stdin() || c.io_config().tty() != d.io_config().tty();
+    return c.io_config().open_stdin() != d.io_config().open_stdin() ||
+           c.io_config().tty() != d.io_config().tty();
 }
 
 bool log_differs(const kcm::types::HostConfig& a, const kcm::types::HostConfig& b) {
@@ -81,7 +84,8 @@ bool updatable_differs(const kcm::types::Container& c, const kcm::types::Contain
 
 }  // namespace
 
-update_action determine_update_action(const kcm::types::Container* current, const kcm::types::Container& desired) {
+update_action determine_update_action(const kcm::types::Container* current,
+                                      const kcm::types::Container& desired) {
     if (current == nullptr) return update_action::create;
     const auto& c = *current;
     if (c.image().name() != desired.image().name()) return update_action::recreate;
@@ -95,10 +99,14 @@ update_action determine_update_action(const kcm::types::Container* current, cons
 
 const char* action_message(update_action a) {
     switch (a) {
-        case update_action::check: return "No changes detected, existing container will be check only if it is running.";
-        case update_action::create: return "New container will be created and started.";
-        case update_action::recreate: return "Existing container will be destroyed and replaced by a new one.";
-        case update_action::update: return "Existing container will be updated with new configuration.";
+        case update_action::check:
+            return "No changes detected, existing container will be check only if it is running.";
+        case update_action::create:
+            return "New container will be created and started.";
+        case update_action::recreate:
+            return "Existing container will be destroyed and replaced by a new one.";
+        case update_action::update:
+            return "Existing container will be updated with new configuration.";
     }
     return "";
 }

@@ -13,7 +13,8 @@ namespace kanto {
 
 enum class update_action { check, create, recreate, update };
 
-update_action determine_update_action(const kcm::types::Container* current, const kcm::types::Container& desired);
+update_action determine_update_action(const kcm::types::Container* current,
+                                      const kcm::types::Container& desired);
 
 // Kanto's identification texts for each action (GetActionMessage).
 const char* action_message(update_action a);

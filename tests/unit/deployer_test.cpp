@@ -6,6 +6,7 @@
 
 #include "deployer.hpp"
 #include "handover.hpp"
+#include "manifest.hpp"
 
 using namespace std::chrono_literals;
 
@@ -34,6 +35,7 @@ struct world {
     std::vector<std::string> log;
     std::optional<deploy::pass_finished> finished;
     int retries = 0;
+    std::string failing_image;  // Start fails for containers of this image
 
     bool failing() {
         const int n = completions++;
@@ -97,11 +99,28 @@ struct world {
                     r.container = c;
                 } else if constexpr (std::is_same_v<Q, kcm::svc::StartContainerRequest>) {
                     calls.push_back("Start " + q.id());
+                    auto& c = containers.at(q.id());
+                    if (!failing_image.empty() && c.image().name() == failing_image) {
+                        r = {false, "failed to start container", std::nullopt};
+                        return;
+                    }
+                    c.mutable_state()->set_running(true);
+                } else if constexpr (std::is_same_v<Q, kcm::svc::UnpauseContainerRequest>) {
+                    calls.push_back("Unpause " + q.id());
+                    containers.at(q.id()).mutable_state()->set_paused(false);
                     containers.at(q.id()).mutable_state()->set_running(true);
+                } else if constexpr (std::is_same_v<Q, kcm::svc::UpdateContainerRequest>) {
+                    calls.push_back("Update " + q.id());
+                    auto& h = *containers.at(q.id()).mutable_host_config();
+                    if (q.updateoptions().has_restart_policy())
+                        *h.mutable_restart_policy() = q.updateoptions().restart_policy();
+                    if (q.updateoptions().has_resources())
+                        *h.mutable_resources() = q.updateoptions().resources();
                 } else if constexpr (std::is_same_v<Q, kcm::svc::StopContainerRequest>) {
                     calls.push_back("Stop " + q.id() + " " + std::to_string(q.stopoptions().timeout()) + " " +
                                     q.stopoptions().signal() + (q.stopoptions().force() ? " force" : ""));
                     containers.at(q.id()).mutable_state()->set_running(false);
+                    containers.at(q.id()).mutable_state()->set_paused(false);
                 } else if constexpr (std::is_same_v<Q, kcm::svc::RemoveContainerRequest>) {
                     calls.push_back(std::string("Remove ") + q.id() + (q.force() ? " force" : ""));
                     containers.erase(q.id());
@@ -237,4 +256,97 @@ TEST_CASE("hand-over to the update agent: only payload.status IDENTIFIED; the lo
     CHECK(deploy::disabled_lock_path("/var/lib/kanto-auto-deployer/KAD.enabled") ==
           "/var/lib/kanto-auto-deployer/KAD.disabled");
     CHECK(deploy::disabled_lock_path("/x/lock") == "/x/lock.disabled");
+}
+
+namespace {
+
+// A container as Kanto-CM would hold it after creating `config` (defaults filled, running).
+kcm::types::Container deployed(const std::string& id, const std::string& config) {
+    auto c = std::get<kcm::types::Container>(deploy::parse_container_config(config));
+    c.set_id(id);
+    c.mutable_state()->set_running(true);
+    return c;
+}
+
+const std::string cfg_v1 = R"({"container_name":"app","image":{"name":"img:1"},"config":{"env":["A=1"]}})";
+
+}  // namespace
+
+TEST_CASE("update mode: create, check (ensure running, unpause), update in place, recreate new-first") {
+    world w;
+    deploy::deployer d({true, 30000ms, deploy::deploy_mode::update});
+    w.files["/c/app.json"] = cfg_v1;
+    w.settle(d, d.start_pass("/c", {"/c/app.json"}));
+    CHECK(w.calls == std::vector<std::string>{"Create app", "Start gen-0"});
+
+    SUBCASE("unchanged and running: nothing; stopped: started; paused: unpaused") {
+        w.calls.clear();
+        w.settle(d, d.on_changed("/c/app.json"));
+        CHECK(w.calls.empty());
+        w.containers.at("gen-0").mutable_state()->set_running(false);
+        w.settle(d, d.on_changed("/c/app.json"));
+        CHECK(w.calls == std::vector<std::string>{"Start gen-0"});
+        w.calls.clear();
+        w.containers.at("gen-0").mutable_state()->set_paused(true);
+        w.settle(d, d.on_changed("/c/app.json"));
+        CHECK(w.calls == std::vector<std::string>{"Unpause gen-0"});
+    }
+    SUBCASE("resources or restart policy changed: Update in place") {
+        w.calls.clear();
+        w.files["/c/app.json"] = R"({"container_name":"app","image":{"name":"img:1"},"config":{"env":["A=1"]},
+                                     "host_config":{"restart_policy":{"type":"always"}}})";
+        w.settle(d, d.on_changed("/c/app.json"));
+        CHECK(w.calls == std::vector<std::string>{"Update gen-0"});
+        CHECK(w.containers.at("gen-0").host_config().restart_policy().type() == "always");
+    }
+    SUBCASE("image changed: create the new one, stop the old, start the new, remove the old") {
+        w.calls.clear();
+        w.files["/c/app.json"] =
+            R"({"container_name":"app","image":{"name":"img:2"},"config":{"env":["A=1"]}})";
+        w.settle(d, d.on_changed("/c/app.json"));
+        CHECK(w.calls == std::vector<std::string>{"Create app", "Stop gen-0 0 SIGTERM force", "Start gen-1",
+                                                  "Remove gen-0 force"});
+        REQUIRE(w.containers.size() == 1);
+        CHECK(w.containers.begin()->second.image().name() == "img:2");
+    }
+    SUBCASE("the new one does not start: the old one runs again, the new one is removed") {
+        w.calls.clear();
+        w.failing_image = "img:bad";
+        w.files["/c/app.json"] =
+            R"({"container_name":"app","image":{"name":"img:bad"},"config":{"env":["A=1"]}})";
+        w.settle(d, d.on_changed("/c/app.json"));
+        CHECK(w.calls == std::vector<std::string>{"Create app", "Stop gen-0 0 SIGTERM force", "Start gen-1",
+                                                  "Start gen-0", "Remove gen-1 force"});
+        REQUIRE(w.containers.size() == 1);
+        CHECK(w.containers.at("gen-0").state().running());
+        CHECK(std::any_of(w.log.begin(), w.log.end(), [](const std::string& l) {
+            return l.find("rolled back to the old container") != std::string::npos;
+        }));
+    }
+    CHECK(d.current() == deploy::deployer::state::idle);
+}
+
+TEST_CASE("update mode: a pinned id shared by old and new is replaced old-first") {
+    world w;
+    w.containers["app"] =
+        deployed("app", R"({"container_id":"app","container_name":"app","image":{"name":"img:1"}})");
+    w.files["/c/app.json"] = R"({"container_id":"app","container_name":"app","image":{"name":"img:2"}})";
+    deploy::deployer d({true, 30000ms, deploy::deploy_mode::update});
+    w.settle(d, d.start_pass("/c", {"/c/app.json"}));
+    CHECK(w.calls == std::vector<std::string>{"Stop app 1 SIGTERM force", "Remove app force", "Create app",
+                                              "Start app"});
+}
+
+TEST_CASE("init mode: everything is created and started, only while Kanto-CM has no container") {
+    world w;
+    w.files = {{"/c/a.json", manifest_a}, {"/c/b.json", manifest_b}};
+    deploy::deployer d({false, 30000ms, deploy::deploy_mode::init});
+    w.settle(d, d.start_pass("/c", {"/c/a.json", "/c/b.json"}));
+    CHECK(w.calls == std::vector<std::string>{"Create a", "Start a", "Create b", "Start b"});
+    w.calls.clear();
+    w.finished.reset();
+    w.settle(d, d.start_pass("/c", {"/c/a.json", "/c/b.json"}));
+    CHECK(w.calls.empty());  // not empty any more: skipped
+    REQUIRE(w.finished);
+    CHECK(w.finished->deployed == 0);
 }
