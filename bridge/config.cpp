@@ -105,6 +105,10 @@ void read_file(config& c, const std::string& path) {
     r.get({"things", "enable"}, c.things_enable);
     r.get({"things", "home_dir"}, c.things_home_dir);
     r.get({"things", "features"}, c.things_features);
+    r.get({"deployment", "enable"}, c.deployment_enable);
+    r.get({"deployment", "mode"}, c.deployment_mode);
+    r.get({"deployment", "home_dir"}, c.deployment_home_dir);
+    r.get({"deployment", "ctr_dir"}, c.deployment_ctr_dir);
     r.get({"connection", "broker_url"}, c.broker_url);
     r.get({"connection", "keep_alive"}, c.keep_alive);
     r.get({"connection", "disconnect_timeout"}, c.disconnect_timeout);
@@ -170,6 +174,13 @@ void validate(const config& c) {
     }
     if (c.grpc_address.empty()) throw config_error("grpc_server.address_path: must not be empty");
     if (c.things_home_dir.empty()) throw config_error("things.home_dir: must not be empty");
+    if (c.deployment_mode != "update" && c.deployment_mode != "init" && c.deployment_mode != "kad") {
+        throw config_error("deployment.mode: expected \"update\", \"init\" or \"kad\", got \"" +
+                           c.deployment_mode + "\"");
+    }
+    if (c.deployment_enable && c.deployment_ctr_dir.empty()) {
+        throw config_error("deployment.ctr_dir: must not be empty");
+    }
     if (c.poll_interval.count() <= 0) throw config_error("twin_bridge.poll_interval: must be greater than 0");
     static const char* levels[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
     std::string level = c.log_level;
@@ -199,6 +210,13 @@ config load_config(int argc, const char* const* argv) {
         "things.home_dir: persistence directory (default /var/lib/container-management)")(
         "things-features", po::value<std::vector<std::string>>()->multitoken(),
         "things.features: ContainerFactory,SoftwareUpdatable,Metrics (comma-separated or repeated)")(
+        "deployment-enable", po::value<bool>()->implicit_value(true),
+        "deployment.enable: run the deployment service (default false)")(
+        "deployment-mode", po::value<std::string>(), "deployment.mode: update (default), init or kad")(
+        "deployment-home-dir", po::value<std::string>(),
+        "deployment.home_dir: where the init-mode marker lives (default /var/lib/container-management)")(
+        "deployment-ctr-dir", po::value<std::string>(),
+        "deployment.ctr_dir: the container descriptors (default /etc/container-management/containers)")(
         "conn-broker-url", po::value<std::string>(), "connection.broker_url (default tcp://localhost:1883)")(
         "conn-keep-alive", po::value<std::string>(), "connection.keep_alive (default 20s)")(
         "conn-disconnect-timeout", po::value<std::string>(), "connection.disconnect_timeout (default 250ms)")(
@@ -270,6 +288,10 @@ config load_config(int argc, const char* const* argv) {
     };
     if (vm.count("things-enable") != 0) c.things_enable = vm["things-enable"].as<bool>();
     str("things-home-dir", c.things_home_dir);
+    if (vm.count("deployment-enable") != 0) c.deployment_enable = vm["deployment-enable"].as<bool>();
+    str("deployment-mode", c.deployment_mode);
+    str("deployment-home-dir", c.deployment_home_dir);
+    str("deployment-ctr-dir", c.deployment_ctr_dir);
     if (vm.count("things-features") != 0)
         c.things_features = split_list(vm["things-features"].as<std::vector<std::string>>());
     str("conn-broker-url", c.broker_url);

@@ -16,6 +16,11 @@ struct config {
     bool things_enable = true;
     std::string things_home_dir = "/var/lib/container-management";
     std::vector<std::string> things_features{"ContainerFactory", "SoftwareUpdatable", "Metrics"};
+    // deployment: our deployment service (off unless enabled; Kanto-CM's own is on by default)
+    bool deployment_enable = false;
+    std::string deployment_mode = "update";  // update | init | kad
+    std::string deployment_home_dir = "/var/lib/container-management";
+    std::string deployment_ctr_dir = "/etc/container-management/containers";
     // connection (shared with Kanto's update agent)
     std::string broker_url = "tcp://localhost:1883";
     std::string mqtt_client_id;  // empty: a random one (the daemon); set by tools that need a fixed one

@@ -40,6 +40,10 @@ void deploy_runner::initial_pass(const std::string& dir) {
     feed([this, dir] { return core_.start_pass(dir, manifests_in(dir)); });
 }
 
+void deploy_runner::initial_pass(const std::string& dir, std::vector<std::string> paths) {
+    feed([this, dir, paths = std::move(paths)]() mutable { return core_.start_pass(dir, std::move(paths)); });
+}
+
 void deploy_runner::changed(const std::string& path) {
     feed([this, path] { return core_.on_changed(path); });
 }

@@ -24,6 +24,7 @@ class deploy_runner {
     static std::vector<std::string> manifests_in(const std::string& dir);
 
     void initial_pass(const std::string& dir);
+    void initial_pass(const std::string& dir, std::vector<std::string> paths);
     void changed(const std::string& path);
     void stop();
     const deploy::deployer& core() const { return core_; }

@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "config.hpp"
+#include "deploy_service.hpp"
 #include "service_host.hpp"
 #include "twin_service.hpp"
 
@@ -58,8 +59,9 @@ int main(int argc, char** argv) {
         boost::asio::io_context io(1);
         bridge::service_host host(io, cfg);
         if (cfg.things_enable) host.add(std::make_unique<bridge::twin_service>(host.shared()));
+        if (cfg.deployment_enable) host.add(std::make_unique<bridge::deploy_service>(host.shared()));
         if (host.empty()) {
-            spdlog::info("things.enable is false: nothing to do");
+            spdlog::info("things.enable and deployment.enable are false: nothing to do");
             return 0;
         }
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -289,3 +289,88 @@ TEST_CASE("--daemon --mqtt without the lock file: an error, and it keeps deployi
     REQUIRE(harness::eventually([&] { return cm.named("a").has_value(); }));
     CHECK(kad.proc->alive());
 }
+
+TEST_CASE(
+    "one daemon, twin and deployment (update mode): create, update in place, recreate; the twin follows") {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    cm_view cm{sim.containers()};
+    harness::temp_dir dir;
+    const auto ctr = dir.path() / "containers";
+    fs::create_directories(ctr);
+    const auto app = ctr / "app.json";
+    write_file(app, R"({"container_name":"app","image":{"name":"img/app:1"},"config":{"env":["A=1"]}})");
+    harness::twin_observer observer(broker);
+    harness::bridge_process bridge(
+        broker, sim,
+        {"--deployment-enable", "--deployment-mode", "update", "--deployment-ctr-dir", ctr.string(),
+         "--deployment-home-dir", dir.path().string()});
+    REQUIRE_MESSAGE(harness::eventually([&] {
+                        auto c = cm.named("app");
+                        return c && c->state().status() == "Running";
+                    }),
+                    bridge.log());
+    const auto first = *cm.named("app");
+    CHECK(fs::is_directory(dir.path() / "deployment"));  // Kanto's marker
+
+    REQUIRE(observer.wait_for_request());
+    observer.send_identity();
+    auto burst = observer.until([](const auto& m) { return m.path() == "/features/Metrics"; });
+    CHECK(std::any_of(burst.begin(), burst.end(),
+                      [&](const auto& m) { return m.path() == "/features/Container:" + first.id(); }));
+
+    // Only the restart policy changes: updated in place, same container.
+    write_file(app, R"({"container_name":"app","image":{"name":"img/app:1"},"config":{"env":["A=1"]},
+                        "host_config":{"restart_policy":{"type":"always"}}})");
+    REQUIRE_MESSAGE(harness::eventually([&] {
+                        auto c = cm.named("app");
+                        return c && c->host_config().restart_policy().type() == "always";
+                    }),
+                    bridge.log());
+    CHECK(cm.named("app")->id() == first.id());
+
+    // The image changes: a new container replaces the old one; the twin shows the swap.
+    write_file(app, R"({"container_name":"app","image":{"name":"img/app:2"},"config":{"env":["A=1"]}})");
+    REQUIRE_MESSAGE(harness::eventually([&] {
+                        auto all = cm.by_name();
+                        return all.size() == 1 && all.at("app").image().name() == "img/app:2" &&
+                               all.at("app").state().status() == "Running";
+                    }),
+                    bridge.log());
+    const auto second = *cm.named("app");
+    CHECK(second.id() != first.id());
+    auto swap = observer.until([&](const auto& m) {
+        return m.action() == "delete" && m.path() == "/features/Container:" + first.id();
+    });
+    CHECK(std::any_of(swap.begin(), swap.end(),
+                      [&](const auto& m) { return m.path() == "/features/Container:" + second.id(); }));
+    CHECK(bridge.alive());
+}
+
+TEST_CASE("init mode deploys on the first start only") {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    cm_view cm{sim.containers()};
+    harness::temp_dir dir;
+    const auto ctr = dir.path() / "containers";
+    fs::create_directories(ctr / "sub");
+    write_file(ctr / "a.json", R"({"container_name":"a","image":{"name":"img/a:1"}})");
+    write_file(ctr / "sub" / "b.json",
+               R"({"container_name":"b","image":{"name":"img/b:1"}})");  // walked recursively
+    const std::vector<std::string> args{
+        "--things-enable=false", "--deployment-enable", "--deployment-mode",     "init",
+        "--deployment-ctr-dir",  ctr.string(),          "--deployment-home-dir", dir.path().string()};
+    {
+        harness::bridge_process bridge(broker, sim, args);
+        REQUIRE_MESSAGE(harness::eventually([&] { return cm.by_name().size() == 2; }), bridge.log());
+    }
+    kcm::svc::RemoveContainerRequest remove;
+    remove.set_id(cm.named("a")->id());
+    remove.set_force(true);
+    google::protobuf::Empty empty;
+    REQUIRE(cm.stub->Remove(rpc_context().get(), remove, &empty).ok());
+    harness::bridge_process again(broker, sim, args);
+    REQUIRE(
+        harness::eventually([&] { return again.log().find("not the first start") != std::string::npos; }));
+    CHECK(cm.by_name().size() == 1);
+}

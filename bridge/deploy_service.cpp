@@ -1,0 +1,86 @@
+#include "deploy_service.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "manifest.hpp"
+
+namespace bridge {
+namespace fs = std::filesystem;
+namespace {
+
+deploy::deploy_mode mode_of(const std::string& m) {
+    if (m == "init") return deploy::deploy_mode::init;
+    if (m == "kad") return deploy::deploy_mode::kad;
+    return deploy::deploy_mode::update;
+}
+
+}  // namespace
+
+deploy_service::deploy_service(adapters& shared)
+    : a_(shared),
+      mode_(mode_of(shared.cfg.deployment_mode)),
+      runner_(shared.io, shared.kanto, deploy::deployer_config{true, shared.cfg.max_retry_interval, mode_}, {}) {}
+
+std::vector<std::string> deploy_service::descriptors(const std::string& dir, bool recursive) {
+    if (!recursive) return deploy_runner::manifests_in(dir);
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code type_ec;
+        if (!it->is_directory(type_ec) && deploy::is_manifest_name(it->path().filename().string())) {
+            out.push_back(it->path().string());
+        }
+    }
+    if (ec) spdlog::error("deployment: reading {} failed: {}", dir, ec.message());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void deploy_service::start() {
+    const auto& cfg = a_.cfg;
+    const fs::path dir = cfg.deployment_ctr_dir;
+    std::error_code ec;
+    if (mode_ == deploy::deploy_mode::init || mode_ == deploy::deploy_mode::update) {
+        // Kanto-CM's marker of a start after the first: init mode deploys only before it exists.
+        const auto marker = fs::path(cfg.deployment_home_dir) / "deployment";
+        const bool first_start = !fs::exists(marker, ec);
+        fs::create_directories(marker, ec);
+        if (ec) spdlog::warn("deployment: cannot create {}: {}", marker.string(), ec.message());
+        if (mode_ == deploy::deploy_mode::init && !first_start) {
+            spdlog::info("deployment (init mode): not the first start ({} exists): nothing to do", marker.string());
+            return;
+        }
+    }
+    if (!fs::exists(dir, ec)) {
+        spdlog::info("deployment: {} does not exist: nothing to deploy", dir.string());
+        return;
+    }
+    if (!fs::is_directory(dir, ec)) {
+        spdlog::error("deployment: {} is not a directory: nothing deployed", dir.string());
+        return;
+    }
+    spdlog::info("deployment ({} mode) of {}", cfg.deployment_mode, dir.string());
+    if (mode_ != deploy::deploy_mode::init) {
+        watch_ = std::make_unique<dir_watch>(
+            a_.io, dir,
+            [this, dir](const std::string& name) {
+                if (deploy::is_manifest_name(name)) runner_.changed((dir / name).string());
+            },
+            [dir](const std::string& why) { spdlog::error("deployment: watching {} failed: {}", dir.string(), why); });
+        if (auto e = watch_->start()) {
+            spdlog::error("deployment: cannot watch {}: {}", dir.string(), e.message());
+            watch_.reset();
+        }
+    }
+    runner_.initial_pass(dir.string(), descriptors(dir.string(), mode_ != deploy::deploy_mode::kad));
+}
+
+void deploy_service::stop() {
+    runner_.stop();
+    if (watch_) watch_->stop();
+}
+
+}  // namespace bridge
