@@ -22,7 +22,8 @@ deploy::deploy_mode mode_of(const std::string& m) {
 deploy_service::deploy_service(adapters& shared)
     : a_(shared),
       mode_(mode_of(shared.cfg.deployment_mode)),
-      runner_(shared.io, shared.kanto, deploy::deployer_config{true, shared.cfg.max_retry_interval, mode_}, {}) {}
+      runner_(shared.io, shared.kanto, deploy::deployer_config{true, shared.cfg.max_retry_interval, mode_},
+              {}) {}
 
 std::vector<std::string> deploy_service::descriptors(const std::string& dir, bool recursive) {
     if (!recursive) return deploy_runner::manifests_in(dir);
@@ -50,7 +51,8 @@ void deploy_service::start() {
         fs::create_directories(marker, ec);
         if (ec) spdlog::warn("deployment: cannot create {}: {}", marker.string(), ec.message());
         if (mode_ == deploy::deploy_mode::init && !first_start) {
-            spdlog::info("deployment (init mode): not the first start ({} exists): nothing to do", marker.string());
+            spdlog::info("deployment (init mode): not the first start ({} exists): nothing to do",
+                         marker.string());
             return;
         }
     }
@@ -69,7 +71,9 @@ void deploy_service::start() {
             [this, dir](const std::string& name) {
                 if (deploy::is_manifest_name(name)) runner_.changed((dir / name).string());
             },
-            [dir](const std::string& why) { spdlog::error("deployment: watching {} failed: {}", dir.string(), why); });
+            [dir](const std::string& why) {
+                spdlog::error("deployment: watching {} failed: {}", dir.string(), why);
+            });
         if (auto e = watch_->start()) {
             spdlog::error("deployment: cannot watch {}: {}", dir.string(), e.message());
             watch_.reset();

@@ -19,7 +19,7 @@
 namespace bridge {
 
 class deploy_service final : public service {
-public:
+  public:
     explicit deploy_service(adapters& shared);
 
     const char* name() const override { return "deployment"; }
@@ -35,7 +35,7 @@ public:
     // The descriptors of `dir` in lexical order: recursively for Kanto's modes, top level for kad.
     static std::vector<std::string> descriptors(const std::string& dir, bool recursive);
 
-private:
+  private:
     adapters& a_;
     deploy::deploy_mode mode_;
     deploy_runner runner_;
