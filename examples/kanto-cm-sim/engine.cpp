@@ -293,6 +293,14 @@ std::string engine::start(const std::string& id) {
     }
     if (status == "Running") return fmt::format("the container with id = {} is already running", id);
     if (status == "Dead") return fmt::format("the container with id = {} is dead - cannot start it", id);
+    for (const auto& text : options_.fail_start) {
+        if (r->c.image().name().find(text) == std::string::npos) continue;
+        return fmt::format(
+            "failed to start container with id = {}: exec: \"/entrypoint\": stat /entrypoint: no such file "
+            "or "
+            "directory",
+            id);
+    }
     cancel_pending_restart(*r);
     return do_start(*r, true);
 }

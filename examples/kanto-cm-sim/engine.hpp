@@ -28,6 +28,8 @@ struct engine_options {
     std::int64_t default_stop_timeout = 30;  // manager.default_ctrs_stop_timeout
     // Images whose name contains one of these fail to "pull" on Create.
     std::vector<std::string> fail_pull{"pull-fails", "127.0.0.1:1/"};
+    // Images whose name contains one of these fail to start (like an image without its entrypoint).
+    std::vector<std::string> fail_start{"start-fails"};
     // Containers of images whose name contains one of these ignore SIGTERM (like a container's PID 1
     // without signal handlers): only a forced stop ends them.
     std::vector<std::string> ignore_sigterm;

@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
             ->composing()
             ->default_value({"pull-fails", "127.0.0.1:1/"}, "pull-fails 127.0.0.1:1/"),
         "Create fails like an image pull error for images whose name contains this text (repeatable)")(
+        "fail-start",
+        po::value(&options.fail_start)->composing()->default_value({"start-fails"}, "start-fails"),
+        "Start fails like an image without its entrypoint for images whose name contains this text "
+        "(repeatable)")(
         "ignore-sigterm", po::value(&options.ignore_sigterm)->composing(),
         "containers of images whose name contains this text ignore SIGTERM, like a PID 1 without handlers "
         "(repeatable)")(

@@ -339,6 +339,18 @@ TEST_CASE(
                     bridge.log());
     const auto second = *cm.named("app");
     CHECK(second.id() != first.id());
+
+    // A new image that does not start: the old container runs again, the new one is removed.
+    write_file(
+        app, R"({"container_name":"app","image":{"name":"img/app-start-fails:3"},"config":{"env":["A=1"]}})");
+    REQUIRE_MESSAGE(harness::eventually([&] {
+                        return bridge.log().find("rolled back to the old container") != std::string::npos;
+                    }),
+                    bridge.log());
+    auto after = cm.by_name();
+    REQUIRE(after.size() == 1);
+    CHECK(after.at("app").id() == second.id());
+    CHECK(after.at("app").state().status() == "Running");
     auto swap = observer.until([&](const auto& m) {
         return m.action() == "delete" && m.path() == "/features/Container:" + first.id();
     });
