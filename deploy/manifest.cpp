@@ -7,6 +7,8 @@
 
 #include <boost/json.hpp>
 
+#include "merge_patch.hpp"
+
 #include "container_json.hpp"
 #include "container_rules.hpp"
 
@@ -176,22 +178,8 @@ std::string read_message(const json::object& o, pb::Message& m, const std::strin
     return {};
 }
 
-// RFC 7386 merge patch, as the auto-deployer expands a (b) manifest over its template.
-void merge_patch(json::value& target, const json::value& patch) {
-    if (!patch.is_object()) {
-        target = patch;
-        return;
-    }
-    if (!target.is_object()) target = json::object();
-    auto& t = target.as_object();
-    for (const auto& [k, v] : patch.as_object()) {
-        if (v.is_null()) {
-            t.erase(k);
-        } else {
-            merge_patch(t[k], v);
-        }
-    }
-}
+// The auto-deployer expands a (b) manifest over its template with an RFC 7386 merge patch.
+using kanto::merge_patch;
 
 // Format (b) -> (a): expand over the template, then map the keys the auto-deployer maps.
 std::variant<json::object, std::string> convert(const json::value& doc) {

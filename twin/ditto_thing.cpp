@@ -42,22 +42,6 @@ const json::value* at_pointer(const json::value& root, const std::vector<std::st
     return v;
 }
 
-void merge_patch(json::value& target, const json::value& patch) {
-    if (!patch.is_object()) {
-        target = patch;
-        return;
-    }
-    if (!target.is_object()) target = json::object{};
-    auto& t = target.as_object();
-    for (const auto& [k, v] : patch.as_object()) {
-        if (v.is_null()) {
-            t.erase(k);
-        } else {
-            merge_patch(t[k], v);
-        }
-    }
-}
-
 ditto_thing::ditto_thing(std::string id) : id_(std::move(id)), value_(json::object{{"thingId", id_}}) {}
 
 std::string ditto_thing::apply(const json::object& env) {

@@ -12,6 +12,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "merge_patch.hpp"
+
 namespace twin {
 
 // RFC 6901 tokens of a path ("/a/b~1c" -> a, b/c); "/" and "" give none.
@@ -23,8 +25,7 @@ std::optional<std::string> thing_of_topic(std::string_view topic);
 // The value at a pointer, or nullptr.
 const boost::json::value* at_pointer(const boost::json::value& root, const std::vector<std::string>& tokens);
 
-// RFC 7396: objects merge recursively, null deletes a key, anything else replaces.
-void merge_patch(boost::json::value& target, const boost::json::value& patch);
+using kanto::merge_patch;  // RFC 7396, as Ditto's merge command applies it
 
 class ditto_thing {
   public:
