@@ -209,7 +209,8 @@ std::variant<json::object, std::string> convert(const json::value& doc) {
             for (auto& p : ports->as_array()) {
                 auto* po = p.if_object();
                 if (po == nullptr || po->contains("protocol") || !po->contains("proto")) continue;
-                (*po)["protocol"] = po->at("proto");
+                json::value proto = po->at("proto");  // a copy: inserting may rehash the object
+                (*po)["protocol"] = std::move(proto);
             }
         }
     }
