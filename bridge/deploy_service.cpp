@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
+#include "handover.hpp"
 #include "manifest.hpp"
 
 namespace bridge {
@@ -40,10 +42,44 @@ std::vector<std::string> deploy_service::descriptors(const std::string& dir, boo
     return out;
 }
 
+fs::path deploy_service::stepped_aside_marker() const {
+    return fs::path(a_.cfg.deployment_home_dir) / "deployment" / "stepped-aside";
+}
+
+void deploy_service::on_connected() {
+    if (!aside_) a_.mqtt.subscribe(feedback_topic, 1);
+}
+
+void deploy_service::on_message(std::string topic, std::string payload) {
+    if (aside_ || topic != feedback_topic || !deploy::is_identified_feedback(payload)) return;
+    step_aside();
+}
+
+void deploy_service::step_aside() {
+    aside_ = true;
+    stop();
+    a_.mqtt.unsubscribe(feedback_topic);
+    const auto marker = stepped_aside_marker();
+    std::error_code ec;
+    fs::create_directories(marker.parent_path(), ec);
+    std::ofstream(marker) << "The update agent took over the deployment. Remove this file to deploy from "
+                          << a_.cfg.deployment_ctr_dir << " again.\n";
+    spdlog::warn(
+        "deployment: an update agent identified a desired state: stepping aside for good (remove {} "
+        "to deploy again)",
+        marker.string());
+}
+
 void deploy_service::start() {
     const auto& cfg = a_.cfg;
     const fs::path dir = cfg.deployment_ctr_dir;
     std::error_code ec;
+    if (fs::exists(stepped_aside_marker(), ec)) {
+        aside_ = true;
+        spdlog::info("deployment: stepped aside for the update agent ({} exists): nothing deployed",
+                     stepped_aside_marker().string());
+        return;
+    }
     if (mode_ == deploy::deploy_mode::init || mode_ == deploy::deploy_mode::update) {
         // Kanto-CM's marker of a start after the first: init mode deploys only before it exists.
         const auto marker = fs::path(cfg.deployment_home_dir) / "deployment";

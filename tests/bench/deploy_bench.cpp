@@ -18,15 +18,14 @@ namespace {
 bool running(kcm::svc::Containers::Stub& stub, const std::string& name) {
     kcm::svc::ListContainersResponse resp;
     if (!stub.List(harness::rpc_context().get(), {}, &resp).ok()) return false;
-    return std::any_of(resp.containers().begin(), resp.containers().end(), [&](const auto& c) {
-        return c.name() == name && c.state().status() == "Running";
-    });
+    return std::any_of(resp.containers().begin(), resp.containers().end(),
+                       [&](const auto& c) { return c.name() == name && c.state().status() == "Running"; });
 }
 
 void print(const char* what, std::vector<double> ms) {
     std::sort(ms.begin(), ms.end());
-    fmt::print("  {:60} p50 {:6.2f} ms   p90 {:6.2f} ms   max {:6.2f} ms   ({} runs)\n", what, ms[ms.size() / 2],
-               ms[ms.size() * 9 / 10], ms.back(), ms.size());
+    fmt::print("  {:60} p50 {:6.2f} ms   p90 {:6.2f} ms   max {:6.2f} ms   ({} runs)\n", what,
+               ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms.back(), ms.size());
 }
 
 }  // namespace
@@ -36,13 +35,14 @@ int main() {
     harness::simulator sim;
     auto stub = sim.containers();
     harness::temp_dir dir;
-    harness::child_process kad({harness::find_program("KANTO_AUTO_DEPLOYER", "kanto-auto-deployer"), "--daemon", "-s",
-                                sim.socket().string(), dir.path().string()},
+    harness::child_process kad({harness::find_program("KANTO_AUTO_DEPLOYER", "kanto-auto-deployer"),
+                                "--daemon", "-s", sim.socket().string(), dir.path().string()},
                                dir.path().parent_path() / (dir.path().filename().string() + "-kad.log"));
     // The daemon is up once a first manifest is deployed.
     std::ofstream(dir.path() / "warmup.json")
         << R"({"container_name":"warmup","image":{"name":"docker.io/library/busybox:1"}})";
-    if (!harness::eventually([&] { return running(*stub, "warmup"); }, std::chrono::milliseconds(20000))) return 1;
+    if (!harness::eventually([&] { return running(*stub, "warmup"); }, std::chrono::milliseconds(20000)))
+        return 1;
 
     std::vector<double> via_manifest, direct;
     for (int i = 0; i < runs; ++i) {

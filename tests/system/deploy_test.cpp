@@ -24,6 +24,7 @@ using harness::rpc_context;
 namespace {
 
 const fs::path manifests_src = fs::path(TEST_SOURCE_DIR) / "data" / "kad-manifests";
+constexpr const char* deploy_feedback_topic = "containersupdate/desiredstatefeedback";
 
 struct cm_view {
     std::unique_ptr<kcm::svc::Containers::Stub> stub;
@@ -385,4 +386,36 @@ TEST_CASE("init mode deploys on the first start only") {
     REQUIRE(
         harness::eventually([&] { return again.log().find("not the first start") != std::string::npos; }));
     CHECK(cm.by_name().size() == 1);
+}
+
+TEST_CASE("the deployment service steps aside for good when an update agent reports IDENTIFIED") {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    cm_view cm{sim.containers()};
+    harness::temp_dir dir;
+    const auto ctr = dir.path() / "containers";
+    fs::create_directories(ctr);
+    write_file(ctr / "a.json", R"({"container_name":"a","image":{"name":"img/a:1"}})");
+    const std::vector<std::string> args{"--things-enable=false", "--deployment-enable",
+                                        "--deployment-ctr-dir",  ctr.string(),
+                                        "--deployment-home-dir", dir.path().string()};
+    const auto marker = dir.path() / "deployment" / "stepped-aside";
+    {
+        harness::bridge_process bridge(broker, sim, args);
+        REQUIRE_MESSAGE(harness::eventually([&] { return cm.named("a").has_value(); }), bridge.log());
+        harness::mqtt_client agent(broker.url());
+        // Until the service's subscription is in place a message reaches nobody: send until it steps aside.
+        REQUIRE_MESSAGE(harness::eventually([&] {
+                            agent.publish(deploy_feedback_topic, R"({"payload":{"status":"IDENTIFIED"}})", 1);
+                            return fs::exists(marker);
+                        }),
+                        bridge.log());
+        REQUIRE(harness::eventually(
+            [&] { return bridge.log().find("stepping aside for good") != std::string::npos; }));
+    }
+    write_file(ctr / "b.json", R"({"container_name":"b","image":{"name":"img/b:1"}})");
+    harness::bridge_process again(broker, sim, args);
+    REQUIRE(harness::eventually(
+        [&] { return again.log().find("stepped aside for the update agent") != std::string::npos; }));
+    CHECK_FALSE(cm.named("b").has_value());  // start() returned before deploying anything
 }
