@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -128,8 +129,11 @@ std::string usage(const po::options_description& visible) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    options opt;
+namespace {
+
+// Parses the command line into `opt`; an exit code when the program ends here (help, version,
+// usage error).
+std::optional<int> parse_args(int argc, char** argv, options& opt) {
     po::options_description visible("OPTIONS", 110);
     visible.add_options()  //
         ("socket-cm,s", po::value(&opt.socket)->value_name("SOCKET_CM"),
@@ -170,15 +174,11 @@ int main(int argc, char** argv) {
         std::cout << "kanto-auto-deployer " << version << "\n";
         return 0;
     }
-    setup_logging();
-    std::signal(SIGPIPE, SIG_IGN);
+    return std::nullopt;
+}
 
-    std::error_code ec;
-    const auto dir = fs::canonical(opt.manifests, ec);
-    if (ec) {
-        spdlog::error("Could not expand path \"{}\", err: {}", opt.manifests, ec.message());
-        return 255;
-    }
+// Deploys `dir` once, or as a daemon until SIGTERM/SIGINT or the hand-over; the exit code.
+int run(const options& opt, const fs::path& dir) {
     try {
         boost::asio::io_context io(1);
         bridge::config cfg;
@@ -255,4 +255,20 @@ int main(int argc, char** argv) {
         return 1;
     }
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    options opt;
+    if (auto code = parse_args(argc, argv, opt)) return *code;
+    setup_logging();
+    std::signal(SIGPIPE, SIG_IGN);
+    std::error_code ec;
+    const auto dir = fs::canonical(opt.manifests, ec);
+    if (ec) {
+        spdlog::error("Could not expand path \"{}\", err: {}", opt.manifests, ec.message());
+        return 255;
+    }
+    return run(opt, dir);
 }

@@ -338,8 +338,8 @@ actions deployer::on_kanto_done(std::uint64_t id, const kanto::result& result) {
     return out;
 }
 
-// The steps of update mode's recreate, update and rollback; false when `state_` is not one of them.
-bool deployer::update_step(const kanto::result& result, actions& out) {
+// The steps of update mode's recreate (new first) and its rollback; false when `state_` is not one.
+bool deployer::recreate_step(const kanto::result& result, actions& out) {
     const auto& name = job_->container.name();
     const bool recreating = job_->existing.has_value() && !job_->old_first;
     switch (state_) {
@@ -402,6 +402,16 @@ bool deployer::update_step(const kanto::result& result, actions& out) {
                      "): rolled back to the old container",
                  out);
             return true;
+        default:
+            return false;
+    }
+}
+
+// The steps of update mode: recreate, in-place update, "make sure it runs"; false when `state_` is
+// not one of them.
+bool deployer::update_step(const kanto::result& result, actions& out) {
+    if (recreate_step(result, out)) return true;
+    switch (state_) {
         case state::updating:
             if (!result.ok) {
                 fail(result.error, out);

@@ -95,6 +95,7 @@ class deployer {
     void ensure_running(actions& out);
     void recreate_new_first(actions& out);
     bool update_step(const kanto::result& result, actions& out);
+    bool recreate_step(const kanto::result& result, actions& out);
     void fail_queued(actions& out);
     std::chrono::milliseconds retry_delay();
 
