@@ -1,14 +1,12 @@
 #include "deploy_runner.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "file_store.hpp"
 #include "manifest.hpp"
 
 namespace bridge {
@@ -53,26 +51,6 @@ void deploy_runner::stop() {
     retry_.cancel();
 }
 
-namespace {
-
-struct file_text {
-    std::optional<std::string> content;
-    std::string error;
-};
-
-file_text read_text(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) return {};
-    if (fs::is_directory(path, ec)) return {std::nullopt, "it is a directory"};
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return {std::nullopt, std::strerror(errno)};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return {ss.str(), {}};
-}
-
-}  // namespace
-
 void deploy_runner::execute(deploy::actions actions) {
     for (auto& a : actions) {
         if (stopped_) return;
@@ -92,7 +70,7 @@ void deploy_runner::execute(deploy::actions actions) {
                     break;
             }
         } else if (auto* r = std::get_if<deploy::read_manifest>(&a)) {
-            auto text = read_text(r->path);
+            auto text = read_file(r->path);
             feed([this, path = r->path, text = std::move(text)] {
                 return core_.on_manifest_read(path, text.content, text.error);
             });

@@ -22,7 +22,17 @@ file_content read_file_with_legacy(const std::string& path, const std::string& l
             return out;
         }
     }
+    return read_file(path);
+}
+
+file_content read_file(const std::string& path) {
+    file_content out;
+    std::error_code ec;
     if (!fs::exists(path, ec)) return out;
+    if (fs::is_directory(path, ec)) {
+        out.error = "it is a directory";
+        return out;
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         out.error = std::strerror(errno);

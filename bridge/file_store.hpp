@@ -12,6 +12,9 @@ struct file_content {
     std::string error;                   // non-empty: it exists but cannot be read
 };
 
+// Reads `path` whole; a directory is an error, not content.
+file_content read_file(const std::string& path);
+
 // Reads `path`; when only `legacy_path` exists it is renamed to `path` first (Kanto's restore).
 file_content read_file_with_legacy(const std::string& path, const std::string& legacy_path);
 
