@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 
 #include "file_store.hpp"
+#include "log_line_writer.hpp"
 #include "manifest.hpp"
 
 namespace bridge {
@@ -55,20 +56,7 @@ void deploy_runner::execute(deploy::actions actions) {
     for (auto& a : actions) {
         if (stopped_) return;
         if (auto* l = std::get_if<deploy::log>(&a)) {
-            switch (l->level) {
-                case deploy::log_level::debug:
-                    spdlog::debug("{}", l->text);
-                    break;
-                case deploy::log_level::info:
-                    spdlog::info("{}", l->text);
-                    break;
-                case deploy::log_level::warn:
-                    spdlog::warn("{}", l->text);
-                    break;
-                case deploy::log_level::error:
-                    spdlog::error("{}", l->text);
-                    break;
-            }
+            write_log_line(*l);
         } else if (auto* r = std::get_if<deploy::read_manifest>(&a)) {
             auto text = read_file(r->path);
             feed([this, path = r->path, text = std::move(text)] {

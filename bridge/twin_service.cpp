@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "file_store.hpp"
+#include "log_line_writer.hpp"
 
 namespace bridge {
 namespace asio = boost::asio;
@@ -154,22 +155,7 @@ void twin_service::execute_one(twin::action& action) {
                     if (!stopped_) execute(core_.on_http_done(id, r));
                 });
             },
-            [](twin::log& l) {
-                switch (l.level) {
-                    case twin::log_level::debug:
-                        spdlog::debug("{}", l.text);
-                        break;
-                    case twin::log_level::info:
-                        spdlog::info("{}", l.text);
-                        break;
-                    case twin::log_level::warn:
-                        spdlog::warn("{}", l.text);
-                        break;
-                    case twin::log_level::error:
-                        spdlog::error("{}", l.text);
-                        break;
-                }
-            },
+            [](twin::log& l) { write_log_line(l); },
         },
         action);
 }

@@ -9,14 +9,12 @@
 #include <vector>
 
 #include "calls.hpp"
+#include "log_line.hpp"
 
 namespace deploy {
 
-enum class log_level { debug, info, warn, error };
-struct log {
-    log_level level;
-    std::string text;
-};
+using log_level = kanto::log_level;
+using log = kanto::log_line;
 // Read a manifest file; answer with deployer::on_manifest_read.
 struct read_manifest {
     std::string path;

@@ -10,6 +10,7 @@
 
 #include "calls.hpp"
 #include "kanto_cm_types.hpp"
+#include "log_line.hpp"
 
 namespace twin {
 
@@ -78,11 +79,8 @@ struct http_result {
     std::string body;
     std::string md5, sha1, sha256;  // lowercase hex digests of the body
 };
-enum class log_level { debug, info, warn, error };
-struct log {
-    log_level level;
-    std::string text;
-};
+using log_level = kanto::log_level;
+using log = kanto::log_line;
 
 using action =
     std::variant<publish, subscribe, unsubscribe, list_containers, get_container, read_file, write_file,
