@@ -144,10 +144,8 @@ actions deployer::on_listed(bool ok, bool unreachable, const std::string& error,
             state_ = state::waiting_for_kanto;
             out.push_back(schedule_retry{delay});
         } else if (init_gate_) {
-            init_gate_ = false;
-            state_ = state::idle;
             out.push_back(log{log_level::error, "init deployment: cannot list the containers: " + error});
-            for (std::size_t i = queue_.size(); i > 0; --i) fail_queued(out);
+            close_init_pass(true, out);
         } else {
             fail(error, out);
         }
@@ -156,16 +154,14 @@ actions deployer::on_listed(bool ok, bool unreachable, const std::string& error,
     fib_a_ = 0;
     fib_b_ = 100;
     if (init_gate_) {
-        init_gate_ = false;
-        state_ = state::idle;
         if (!containers.empty()) {  // init mode deploys only onto an empty Kanto-CM
             out.push_back(log{log_level::info, "init deployment skipped: Kanto-CM already has " +
                                                    std::to_string(containers.size()) + " container(s)"});
-            queue_.clear();
-            pass_running_ = false;
-            out.push_back(pass_finished{0, 0, pass_total_});
+            close_init_pass(false, out);
             return out;
         }
+        init_gate_ = false;
+        state_ = state::idle;
         next(out);
         return out;
     }
@@ -188,11 +184,14 @@ actions deployer::on_listed(bool ok, bool unreachable, const std::string& error,
     return out;
 }
 
-void deployer::fail_queued(actions& out) {
-    job_ = std::move(queue_.front());
-    queue_.pop_front();
-    state_ = state::reading;  // as if it had started
-    fail("Kanto-CM is not reachable", out);
+// Init mode's gate ends the pass before any of its jobs ran: nothing is deployed, and every
+// manifest counts as failed when Kanto-CM could not be asked.
+void deployer::close_init_pass(bool failed, actions& out) {
+    init_gate_ = false;
+    state_ = state::idle;
+    queue_.clear();  // only the pass's jobs: init mode does not watch
+    pass_running_ = false;
+    out.push_back(pass_finished{0, failed ? pass_total_ : 0, pass_total_});
 }
 
 void deployer::kad_matched(const kcm::types::Container* existing, actions& out) {

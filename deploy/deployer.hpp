@@ -96,7 +96,7 @@ class deployer {
     void recreate_new_first(actions& out);
     bool update_step(const kanto::result& result, actions& out);
     bool recreate_step(const kanto::result& result, actions& out);
-    void fail_queued(actions& out);
+    void close_init_pass(bool failed, actions& out);
     std::chrono::milliseconds retry_delay();
 
     deployer_config config_;

@@ -350,3 +350,18 @@ TEST_CASE("init mode: everything is created and started, only while Kanto-CM has
     REQUIRE(w.finished);
     CHECK(w.finished->deployed == 0);
 }
+
+TEST_CASE(
+    "init mode: when the first List fails, the pass ends with every manifest failed, nothing deployed") {
+    world w;
+    w.files = {{"/c/a.json", manifest_a}, {"/c/b.json", manifest_b}, {"/c/c.json", manifest_a}};
+    w.fail_at = 0;  // the List that checks Kanto-CM is empty
+    deploy::deployer d({false, 30000ms, deploy::deploy_mode::init});
+    w.settle(d, d.start_pass("/c", {"/c/a.json", "/c/b.json", "/c/c.json"}));
+    CHECK(w.calls.empty());
+    REQUIRE(w.finished);
+    CHECK(w.finished->deployed == 0);
+    CHECK(w.finished->failed == 3);
+    CHECK(d.current() == deploy::deployer::state::idle);
+    CHECK(d.queued() == 0);
+}
