@@ -50,15 +50,10 @@ actions core::on_kanto_failed(const std::string& error) {
 actions core::on_containers_listed(const std::vector<kcm::types::Container>& containers) {
     actions out;
     reads_.succeeded(out);
-    std::map<std::string, const kcm::types::Container*> now;
-    for (const auto& c : containers) now[c.id()] = &c;
-    std::vector<std::string> gone;
-    for (const auto& [id, c] : model_.containers()) {
-        if (now.count(id) == 0) gone.push_back(id);
-    }
     // Every id in order, present or gone, as one sorted walk.
-    std::map<std::string, const kcm::types::Container*> all = now;
-    for (const auto& id : gone) all.emplace(id, nullptr);
+    std::map<std::string, const kcm::types::Container*> all;
+    for (const auto& c : containers) all[c.id()] = &c;
+    for (const auto& [id, c] : model_.containers()) all.emplace(id, nullptr);  // kept where still listed
     for (const auto& [id, c] : all) observe(id, c, out);
     registration_.on_list(model_, out);
     read_completed(true, {}, out);

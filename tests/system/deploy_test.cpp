@@ -292,7 +292,8 @@ TEST_CASE("--daemon --mqtt without the lock file: an error, and it keeps deployi
 }
 
 TEST_CASE(
-    "one daemon, twin and deployment (update mode): create, update in place, recreate; the twin follows") {
+    "one daemon, twin and deployment (update mode): create, update in place, recreate, rollback; the twin "
+    "follows") {
     harness::mosquitto broker;
     harness::simulator sim;
     cm_view cm{sim.containers()};
