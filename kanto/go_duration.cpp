@@ -63,3 +63,18 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) {
 }
 
 }  // namespace kanto
+
+namespace kanto {
+
+std::string format_go_seconds(std::int64_t seconds) {
+    if (seconds == 0) return "0s";
+    std::string sign = seconds < 0 ? "-" : "";
+    const std::uint64_t s =
+        seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
+    const auto h = s / 3600, m = s % 3600 / 60, rest = s % 60;
+    if (h > 0) return sign + std::to_string(h) + "h" + std::to_string(m) + "m" + std::to_string(rest) + "s";
+    if (m > 0) return sign + std::to_string(m) + "m" + std::to_string(rest) + "s";
+    return sign + std::to_string(rest) + "s";
+}
+
+}  // namespace kanto
