@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The sans-I/O cores (kanto/, twin/, deploy/) speak protobuf messages, never gRPC: fails when any of their
+# The sans-I/O cores (kanto/, twin/, deploy/, update_agent/) speak protobuf messages, never gRPC: fails when any of their
 # objects was compiled with a gRPC header (as ninja recorded the object's dependencies).
 set -euo pipefail
 build=${1:?usage: check-core-deps.sh BUILD_DIR}
 checked=0
-for dir in kanto/libkanto.a.p twin/libtwin.a.p deploy/libdeploy.a.p; do
+for dir in kanto/libkanto.a.p twin/libtwin.a.p deploy/libdeploy.a.p update_agent/libupdate_agent.a.p; do
     for obj in "$build/$dir"/*.o; do
         [[ -e $obj ]] || { echo "check-core-deps: no objects in $build/$dir: build first" >&2; exit 1; }
         rel=${obj#"$build"/}
