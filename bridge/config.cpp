@@ -109,6 +109,11 @@ void read_file(config& c, const std::string& path) {
     r.get({"deployment", "mode"}, c.deployment_mode);
     r.get({"deployment", "home_dir"}, c.deployment_home_dir);
     r.get({"deployment", "ctr_dir"}, c.deployment_ctr_dir);
+    r.get({"update_agent", "enable"}, c.update_agent_enable);
+    r.get({"update_agent", "domain"}, c.update_agent_domain);
+    r.get({"update_agent", "system_containers"}, c.update_agent_system_containers);
+    r.get({"update_agent", "verbose_inventory_report"}, c.update_agent_verbose_inventory);
+    r.get({"update_agent", "auto_apply"}, c.update_agent_auto_apply);
     r.get({"connection", "broker_url"}, c.broker_url);
     r.get({"connection", "keep_alive"}, c.keep_alive);
     r.get({"connection", "disconnect_timeout"}, c.disconnect_timeout);
@@ -181,6 +186,7 @@ void validate(const config& c) {
     if (c.deployment_enable && c.deployment_ctr_dir.empty()) {
         throw config_error("deployment.ctr_dir: must not be empty");
     }
+    if (c.update_agent_domain.empty()) throw config_error("update_agent.domain: must not be empty");
     if (c.poll_interval.count() <= 0) throw config_error("twin_bridge.poll_interval: must be greater than 0");
     static const char* levels[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
     std::string level = c.log_level;
@@ -217,7 +223,18 @@ config load_config(int argc, const char* const* argv) {
         "deployment.home_dir: where the init-mode marker lives (default /var/lib/container-management)")(
         "deployment-ctr-dir", po::value<std::string>(),
         "deployment.ctr_dir: the container descriptors (default /etc/container-management/containers)")(
-        "conn-broker-url", po::value<std::string>(), "connection.broker_url (default tcp://localhost:1883)")(
+        "ua-enable", po::value<bool>()->implicit_value(true),
+        "update_agent.enable: run the container update agent (default false)")(
+        "ua-domain", po::value<std::string>(),
+        "update_agent.domain: the agent's domain (default containers)")(
+        "ua-system-containers", po::value<std::vector<std::string>>()->multitoken(),
+        "update_agent.system_containers: containers never touched (comma-separated or repeated)")(
+        "ua-verbose-inventory-report", po::value<bool>()->implicit_value(true),
+        "update_agent.verbose_inventory_report: every parameter in the current state (default false)")(
+        "ua-auto-apply", po::value<bool>()->implicit_value(true),
+        "update_agent.auto_apply: apply a desired state right away, without an update manager's commands "
+        "(default false)")("conn-broker-url", po::value<std::string>(),
+                           "connection.broker_url (default tcp://localhost:1883)")(
         "conn-keep-alive", po::value<std::string>(), "connection.keep_alive (default 20s)")(
         "conn-disconnect-timeout", po::value<std::string>(), "connection.disconnect_timeout (default 250ms)")(
         "conn-client-username", po::value<std::string>(), "connection.client_username")(
@@ -292,6 +309,14 @@ config load_config(int argc, const char* const* argv) {
     str("deployment-mode", c.deployment_mode);
     str("deployment-home-dir", c.deployment_home_dir);
     str("deployment-ctr-dir", c.deployment_ctr_dir);
+    if (vm.count("ua-enable") != 0) c.update_agent_enable = vm["ua-enable"].as<bool>();
+    str("ua-domain", c.update_agent_domain);
+    if (vm.count("ua-system-containers") != 0)
+        c.update_agent_system_containers =
+            split_list(vm["ua-system-containers"].as<std::vector<std::string>>());
+    if (vm.count("ua-auto-apply") != 0) c.update_agent_auto_apply = vm["ua-auto-apply"].as<bool>();
+    if (vm.count("ua-verbose-inventory-report") != 0)
+        c.update_agent_verbose_inventory = vm["ua-verbose-inventory-report"].as<bool>();
     if (vm.count("things-features") != 0)
         c.things_features = split_list(vm["things-features"].as<std::vector<std::string>>());
     str("conn-broker-url", c.broker_url);

@@ -21,7 +21,13 @@ struct config {
     std::string deployment_mode = "update";  // update | init | kad
     std::string deployment_home_dir = "/var/lib/container-management";
     std::string deployment_ctr_dir = "/etc/container-management/containers";
-    // connection (shared with Kanto's update agent)
+    // update_agent: Kanto's container update agent (off by default, as in Kanto)
+    bool update_agent_enable = false;
+    std::string update_agent_domain = "containers";
+    std::vector<std::string> update_agent_system_containers;
+    bool update_agent_verbose_inventory = false;
+    bool update_agent_auto_apply = false;  // ours: apply a desired state without an update manager
+    // connection (shared by the twin and the update agent)
     std::string broker_url = "tcp://localhost:1883";
     std::string mqtt_client_id;  // empty: a random one (the daemon); set by tools that need a fixed one
     std::chrono::milliseconds keep_alive{20000};

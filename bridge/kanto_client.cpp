@@ -19,6 +19,7 @@ kanto_client::kanto_client(asio::io_context& io, const config& cfg) : io_(io) {
                 static_cast<int>(std::min<long long>(cfg.max_retry_interval.count(), 5000)));
     channel_ = grpc::CreateCustomChannel(target(cfg), grpc::InsecureChannelCredentials(), args);
     stub_ = kcm::svc::Containers::NewStub(channel_);
+    sysinfo_ = kcm::sysinfo::SystemInfo::NewStub(channel_);
 }
 
 kanto_client::~kanto_client() {
@@ -96,6 +97,15 @@ void kanto_client::list(std::function<void(const grpc::Status&, std::vector<kcm:
                 for (auto& x : *resp.mutable_containers()) out.push_back(std::move(x));
             }
             done(st, std::move(out));
+        });
+}
+
+void kanto_client::project_version(std::function<void(const grpc::Status&, std::string)> done) {
+    auto* async = sysinfo_->async();
+    unary<google::protobuf::Empty, kcm::sysinfo::ProjectInfoResponse>(
+        io_, calls_, KTB_CALL(ProjectInfo), {}, context(std::chrono::seconds(10)),
+        [done = std::move(done)](const grpc::Status& st, kcm::sysinfo::ProjectInfoResponse& resp) {
+            done(st, st.ok() ? resp.project_info().project_version() : std::string());
         });
 }
 

@@ -39,6 +39,9 @@ class kanto_client {
     // An operation (Create, Start, Stop, ...). Errors carry Kanto-CM's text.
     void call(const kanto::request& request, std::function<void(kanto::result)> done);
 
+    // SystemInfo.ProjectInfo: Kanto-CM's version ("1.0.0").
+    void project_version(std::function<void(const grpc::Status&, std::string)> done);
+
     // Cancels the calls in flight and drains them; later calls are not made.
     void stop();
     std::size_t in_flight() const;
@@ -57,6 +60,7 @@ class kanto_client {
     boost::asio::io_context& io_;
     std::shared_ptr<grpc::Channel> channel_;
     std::unique_ptr<kcm::svc::Containers::Stub> stub_;
+    std::unique_ptr<kcm::sysinfo::SystemInfo::Stub> sysinfo_;
     std::shared_ptr<tracker> calls_ = std::make_shared<tracker>();
 };
 

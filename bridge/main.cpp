@@ -11,6 +11,7 @@
 #include "deploy_service.hpp"
 #include "service_host.hpp"
 #include "twin_service.hpp"
+#include "update_agent_service.hpp"
 
 namespace {
 
@@ -60,8 +61,9 @@ int main(int argc, char** argv) {
         bridge::service_host host(io, cfg);
         if (cfg.things_enable) host.add(std::make_unique<bridge::twin_service>(host.shared()));
         if (cfg.deployment_enable) host.add(std::make_unique<bridge::deploy_service>(host.shared()));
+        if (cfg.update_agent_enable) host.add(std::make_unique<bridge::update_agent_service>(host.shared()));
         if (host.empty()) {
-            spdlog::info("things.enable and deployment.enable are false: nothing to do");
+            spdlog::info("things.enable, deployment.enable and update_agent.enable are false: nothing to do");
             return 0;
         }
         boost::asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -199,7 +199,7 @@ void mqtt_link::on_connection_lost(const std::string& cause) {
     if (handlers_.disconnected) handlers_.disconnected(cause);
 }
 
-void mqtt_link::publish(std::string topic, std::string payload, int qos) {
+void mqtt_link::publish(std::string topic, std::string payload, int qos, bool retain) {
     if (!connected_ || stopping_) return;  // everything is re-published after the next identity
     if (queue_.size() >= cfg_.queue_limit) {
         if (!overflowed_)
@@ -209,7 +209,7 @@ void mqtt_link::publish(std::string topic, std::string payload, int qos) {
         ++dropped_;
         return;
     }
-    queue_.push_back({std::move(topic), std::move(payload), qos});
+    queue_.push_back({std::move(topic), std::move(payload), qos, retain});
     pump();
 }
 
@@ -220,7 +220,7 @@ void mqtt_link::pump() {
         msg.payload = m.payload.data();
         msg.payloadlen = static_cast<int>(m.payload.size());
         msg.qos = m.qos;
-        msg.retained = 0;
+        msg.retained = m.retain ? 1 : 0;
         MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
         opts.context = new send_context{this, generation_};
         opts.onSuccess = [](void* ctx, MQTTAsync_successData*) {

@@ -39,7 +39,7 @@ class mqtt_link {
     mqtt_link& operator=(const mqtt_link&) = delete;
 
     void start();
-    void publish(std::string topic, std::string payload, int qos);
+    void publish(std::string topic, std::string payload, int qos, bool retain = false);
     void subscribe(const std::string& filter, int qos);
     void unsubscribe(const std::string& filter);
     // Disconnects (waiting up to the disconnect timeout) and stops reconnecting.
@@ -54,6 +54,7 @@ class mqtt_link {
         std::string topic;
         std::string payload;
         int qos;
+        bool retain;
     };
     struct send_context;
     struct subscribe_context;
