@@ -12,7 +12,7 @@ namespace {
 struct command_rule {
     const char* name;
     phase p;
-    const char* failure;                    // the status of a refused command
+    const char* failure;                     // the status of a refused command
     std::vector<const char*> allowed_after;  // empty: any status
 };
 
@@ -67,11 +67,13 @@ actions agent::on_message(const std::string& topic, std::string_view payload, st
         // Answered at once, even while a command runs, as in Kanto.
         inbound_envelope env;
         if (payload.size() > cfg_.max_payload) {
-            out.push_back(log{log_level::error, fmt::format("update agent: dropped a {}-byte message on {}: larger "
-                                                            "than the limit of {} bytes",
-                                                            payload.size(), topic, cfg_.max_payload)});
+            out.push_back(
+                log{log_level::error, fmt::format("update agent: dropped a {}-byte message on {}: larger "
+                                                  "than the limit of {} bytes",
+                                                  payload.size(), topic, cfg_.max_payload)});
         } else if (auto e = decode_envelope(payload, env); !e.empty()) {
-            out.push_back(log{log_level::error, fmt::format("update agent: dropped a message on {}: {}", topic, e)});
+            out.push_back(
+                log{log_level::error, fmt::format("update agent: dropped a message on {}: {}", topic, e)});
         } else {
             request_inventory(env.activity_id, out);
         }
@@ -79,17 +81,20 @@ actions agent::on_message(const std::string& topic, std::string_view payload, st
     return out;
 }
 
-void agent::accept(kind what, const std::string& topic, std::string_view payload, std::int64_t now, actions& out) {
+void agent::accept(kind what, const std::string& topic, std::string_view payload, std::int64_t now,
+                   actions& out) {
     input in{what, {}};
     if (payload.size() > cfg_.max_payload) {
-        const auto why = fmt::format("the message is {} bytes, more than the limit of {} bytes", payload.size(),
-                                     cfg_.max_payload);
-        out.push_back(log{log_level::error, fmt::format("update agent: refused a message on {}: {}", topic, why)});
+        const auto why = fmt::format("the message is {} bytes, more than the limit of {} bytes",
+                                     payload.size(), cfg_.max_payload);
+        out.push_back(
+            log{log_level::error, fmt::format("update agent: refused a message on {}: {}", topic, why)});
         if (what == kind::desired_state) feedback("", now, "IDENTIFICATION_FAILED", why, {}, nullptr, out);
         return;
     }
     if (auto e = decode_envelope(payload, in.envelope); !e.empty()) {
-        out.push_back(log{log_level::error, fmt::format("update agent: dropped a message on {}: {}", topic, e)});
+        out.push_back(
+            log{log_level::error, fmt::format("update agent: dropped a message on {}: {}", topic, e)});
         return;
     }
     if (state_ != state::idle) {
@@ -125,18 +130,20 @@ void agent::drain(std::int64_t now, actions& out) {
 void agent::desired_state(inbound_envelope env, std::int64_t now, actions& out) {
     update_agent::desired_state ds;
     if (auto e = decode_desired_state(env.payload, ds); !e.empty()) {
-        out.push_back(log{log_level::error,
-                          fmt::format("update agent: dropped the desired state \"{}\" on {}: {}", env.activity_id,
-                                      topics_.desired_state, e)});
+        out.push_back(
+            log{log_level::error, fmt::format("update agent: dropped the desired state \"{}\" on {}: {}",
+                                              env.activity_id, topics_.desired_state, e)});
         return;
     }
     prepared_state p;
     auto error = prepare(ds, cfg_.domain, cfg_.system_containers, p);
     for (const auto& w : p.warnings) {
-        out.push_back(log{log_level::warn, fmt::format("update agent: desired state \"{}\": {}", env.activity_id, w)});
+        out.push_back(
+            log{log_level::warn, fmt::format("update agent: desired state \"{}\": {}", env.activity_id, w)});
     }
     if (!error.empty()) {
-        out.push_back(log{log_level::error, fmt::format("update agent: desired state \"{}\": {}", env.activity_id, error)});
+        out.push_back(log{log_level::error,
+                          fmt::format("update agent: desired state \"{}\": {}", env.activity_id, error)});
         return feedback(env.activity_id, now, "IDENTIFICATION_FAILED", error, {}, nullptr, out);
     }
     feedback(env.activity_id, now, "IDENTIFYING", {}, {}, nullptr, out);
@@ -155,22 +162,26 @@ actions agent::on_listed(std::uint64_t tag, bool ok, const std::string& error,
         inventory_requests_.erase(it);
         auto sorted = ok ? containers : std::vector<kcm::types::Container>{};
         if (!ok) {
-            out.push_back(log{log_level::warn,
-                              fmt::format("update agent: listing the containers failed ({}): the current state "
-                                          "\"{}\" shows the agent only",
-                                          error, activity)});
+            out.push_back(
+                log{log_level::warn,
+                    fmt::format("update agent: listing the containers failed ({}): the current state "
+                                "\"{}\" shows the agent only",
+                                error, activity)});
         }
-        std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.name() < b.name(); });
-        out.push_back(publish{topics_.current_state, encode_envelope(activity, now_ms, inventory(sorted, inventory_)), true});
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [](const auto& a, const auto& b) { return a.name() < b.name(); });
+        out.push_back(publish{topics_.current_state,
+                              encode_envelope(activity, now_ms, inventory(sorted, inventory_)), true});
         return out;
     }
     if (tag != identify_tag_ || state_ != state::identifying) return out;
     identify_tag_ = 0;
     state_ = state::idle;
     if (!ok) {
-        out.push_back(log{log_level::error, fmt::format("update agent: desired state \"{}\": listing the containers "
-                                                        "failed: {}",
-                                                        identifying_activity_, error)});
+        out.push_back(
+            log{log_level::error, fmt::format("update agent: desired state \"{}\": listing the containers "
+                                              "failed: {}",
+                                              identifying_activity_, error)});
         feedback(identifying_activity_, now_ms, "IDENTIFICATION_FAILED", error, {}, nullptr, out);
     } else {
         identified(containers, now_ms, out);
@@ -184,7 +195,8 @@ void agent::identified(const std::vector<kcm::types::Container>& containers, std
     std::vector<std::string> warnings;
     auto op = identify(*prepared_, cfg_.domain, identifying_activity_, containers, warnings);
     for (const auto& w : warnings) {
-        out.push_back(log{log_level::warn, fmt::format("update agent: desired state \"{}\": {}", op.activity_id, w)});
+        out.push_back(
+            log{log_level::warn, fmt::format("update agent: desired state \"{}\": {}", op.activity_id, w)});
     }
     feedback(op.activity_id, now, "IDENTIFIED", {}, {}, &op.actions, out);
     if (op.actions.empty()) {  // nothing to do; an operation in progress stays current
@@ -192,9 +204,10 @@ void agent::identified(const std::vector<kcm::types::Container>& containers, std
         return;
     }
     if (op_) {
-        out.push_back(log{log_level::warn, fmt::format("update agent: desired state \"{}\" replaces \"{}\", which "
-                                                       "was not cleaned up",
-                                                       op.activity_id, op_->activity_id)});
+        out.push_back(
+            log{log_level::warn, fmt::format("update agent: desired state \"{}\" replaces \"{}\", which "
+                                             "was not cleaned up",
+                                             op.activity_id, op_->activity_id)});
     }
     op_ = std::move(op);
     auto_activity_.clear();
@@ -207,24 +220,28 @@ void agent::identified(const std::vector<kcm::types::Container>& containers, std
 void agent::command(const inbound_envelope& env, std::int64_t now, actions& out) {
     update_agent::command cmd;
     if (auto e = decode_command(env.payload, cmd); !e.empty()) {
-        out.push_back(log{log_level::error, fmt::format("update agent: dropped a command for \"{}\": {}", env.activity_id, e)});
+        out.push_back(log{log_level::error,
+                          fmt::format("update agent: dropped a command for \"{}\": {}", env.activity_id, e)});
         return;
     }
     if (!op_ || op_->activity_id != env.activity_id) {
-        out.push_back(log{log_level::warn, fmt::format("update agent: ignored the command {} for \"{}\": {}", cmd.name,
-                                                       env.activity_id,
-                                                       op_ ? "another operation is current (\"" + op_->activity_id + "\")"
-                                                           : std::string("no operation is current"))});
+        out.push_back(
+            log{log_level::warn,
+                fmt::format("update agent: ignored the command {} for \"{}\": {}", cmd.name, env.activity_id,
+                            op_ ? "another operation is current (\"" + op_->activity_id + "\")"
+                                : std::string("no operation is current"))});
         return;
     }
     start_command(cmd.name, cmd.baseline, now, out);
 }
 
-void agent::start_command(const std::string& name, const std::string& baseline, std::int64_t now, actions& out) {
+void agent::start_command(const std::string& name, const std::string& baseline, std::int64_t now,
+                          actions& out) {
     const auto* rule = rule_of(name);
     if (rule == nullptr) {
-        out.push_back(log{log_level::warn, fmt::format("update agent: ignored the unknown command \"{}\" for \"{}\"",
-                                                       name, op_->activity_id)});
+        out.push_back(
+            log{log_level::warn, fmt::format("update agent: ignored the unknown command \"{}\" for \"{}\"",
+                                             name, op_->activity_id)});
         return;
     }
     const bool all = baseline.empty() || baseline == "*";
@@ -266,16 +283,17 @@ void agent::run_finished(std::int64_t now, actions& out) {
     state_ = state::idle;
     if (!op_) return;
     if (op_->baselines.empty()) {  // CLEANUP forgot the last baseline
-        out.push_back(log{log_level::info, fmt::format("update agent: operation \"{}\" is over", op_->activity_id)});
+        out.push_back(
+            log{log_level::info, fmt::format("update agent: operation \"{}\" is over", op_->activity_id)});
         op_.reset();
         return;
     }
     if (op_->activity_id != auto_activity_) return;
     // Driven by this agent: the next command, as the update manager sends it.
     const auto& status = op_->all.status;
-    const char* next = status == "DOWNLOAD_SUCCESS"     ? "UPDATE"
-                       : status == "UPDATE_SUCCESS"     ? "ACTIVATE"
-                                                        : "CLEANUP";
+    const char* next = status == "DOWNLOAD_SUCCESS" ? "UPDATE"
+                       : status == "UPDATE_SUCCESS" ? "ACTIVATE"
+                                                    : "CLEANUP";
     start_command(next, {}, now, out);
 }
 
@@ -286,10 +304,11 @@ void agent::request_inventory(std::string activity_id, actions& out) {
 }
 
 void agent::feedback(const std::string& activity_id, std::int64_t now, const std::string& status,
-                     const std::string& message, const std::string& baseline, const std::vector<component_action>* list,
-                     actions& out) {
-    out.push_back(publish{topics_.feedback,
-                          encode_envelope(activity_id, now, feedback_payload(status, baseline, message, list)), false});
+                     const std::string& message, const std::string& baseline,
+                     const std::vector<component_action>* list, actions& out) {
+    out.push_back(
+        publish{topics_.feedback,
+                encode_envelope(activity_id, now, feedback_payload(status, baseline, message, list)), false});
 }
 
 }  // namespace update_agent

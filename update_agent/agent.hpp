@@ -67,7 +67,8 @@ class agent {
         inbound_envelope envelope;
     };
 
-    void accept(kind what, const std::string& topic, std::string_view payload, std::int64_t now, actions& out);
+    void accept(kind what, const std::string& topic, std::string_view payload, std::int64_t now,
+                actions& out);
     void process(input in, std::int64_t now, actions& out);
     void desired_state(inbound_envelope env, std::int64_t now, actions& out);
     void command(const inbound_envelope& env, std::int64_t now, actions& out);
@@ -77,8 +78,8 @@ class agent {
     void drain(std::int64_t now, actions& out);
     void request_inventory(std::string activity_id, actions& out);
     void feedback(const std::string& activity_id, std::int64_t now, const std::string& status,
-                  const std::string& message, const std::string& baseline, const std::vector<component_action>* list,
-                  actions& out);
+                  const std::string& message, const std::string& baseline,
+                  const std::vector<component_action>* list, actions& out);
 
     agent_config cfg_;
     update_agent::topics topics_;

@@ -19,7 +19,8 @@ constexpr const char* rolled_back_update =
 constexpr const char* rolled_back_recreate =
     "Update unsuccessful, but rollback succeeded - new container instance destroyed, old container instance "
     "restored.";
-constexpr const char* rolled_back_create = "Update unsuccessful, but rollback succeeded - new container instance destroyed.";
+constexpr const char* rolled_back_create =
+    "Update unsuccessful, but rollback succeeded - new container instance destroyed.";
 
 struct phase_texts {
     const char* action_in_progress;  // the action's status while it is worked on
@@ -32,7 +33,8 @@ struct phase_texts {
 
 const phase_texts& texts(phase p) {
     static const phase_texts table[] = {
-        {"DOWNLOADING", "DOWNLOADING", "DOWNLOAD_SUCCESS", "DOWNLOAD_FAILURE", "DOWNLOAD_SUCCESS", "DOWNLOAD_FAILURE"},
+        {"DOWNLOADING", "DOWNLOADING", "DOWNLOAD_SUCCESS", "DOWNLOAD_FAILURE", "DOWNLOAD_SUCCESS",
+         "DOWNLOAD_FAILURE"},
         {"UPDATING", "UPDATING", "UPDATE_SUCCESS", "UPDATE_FAILURE", "UPDATE_SUCCESS", "UPDATE_FAILURE"},
         {"ACTIVATING", "ACTIVATING", "ACTIVATION_SUCCESS", "ACTIVATION_FAILURE", "ACTIVATION_SUCCESS",
          "ACTIVATION_FAILURE"},
@@ -122,8 +124,8 @@ actions command_run::on_done(std::uint64_t call_id, const kanto::result& r, cons
         case state::inspecting:
             if (!r.ok) return action_failed(error, out), out;
             if (!r.container) {
-                return action_failed(fmt::format("the container with id = {} no longer exists", a.current->id()),
-                                     out),
+                return action_failed(
+                           fmt::format("the container with id = {} no longer exists", a.current->id()), out),
                        out;
             }
             if (r.container->state().status() == "Running") {
@@ -173,7 +175,12 @@ actions command_run::on_done(std::uint64_t call_id, const kanto::result& r, cons
                 a.status = r.ok ? "REMOVAL_SUCCESS" : "REMOVAL_FAILURE";
                 a.message = r.ok ? removed_text : error;
                 failed_ = failed_ || !r.ok;
-            }  // a recreate's old container that cannot be removed is left alone, as in Kanto
+            } else if (!r.ok) {  // a recreate's old container: left as it is, as in Kanto
+                out.push_back(
+                    log{log_level::warn, fmt::format("update agent: the replaced container {} of {} "
+                                                     "stays (stopped): removing it failed: {}",
+                                                     a.current->id(), a.component_id, error)});
+            }
             ++pos_;
             cleanup_next(out);
             break;
@@ -189,11 +196,13 @@ bool command_run::handles(const component_action& a) const {
         case phase::download:
             return a.type == action_type::create || a.type == action_type::recreate;
         case phase::update:
-            return a.type == action_type::recreate || a.type == action_type::destroy || a.type == action_type::update;
+            return a.type == action_type::recreate || a.type == action_type::destroy ||
+                   a.type == action_type::update;
         case phase::activate:
             return a.type != action_type::destroy;
         case phase::rollback:
-            return a.type == action_type::update || a.type == action_type::create || a.type == action_type::recreate;
+            return a.type == action_type::update || a.type == action_type::create ||
+                   a.type == action_type::recreate;
         case phase::cleanup:
             return a.type == action_type::recreate || a.type == action_type::destroy;
     }
@@ -302,9 +311,10 @@ void command_run::call(kanto::request request, state next_state, actions& out) {
 }
 
 void command_run::report(const std::string& status, actions& out) {
-    out.push_back(publish{sink_->topic,
-                          encode_envelope(op_.activity_id, sink_->now_ms, feedback_payload(status, echo_, {}, &op_.actions)),
-                          false});
+    out.push_back(publish{
+        sink_->topic,
+        encode_envelope(op_.activity_id, sink_->now_ms, feedback_payload(status, echo_, {}, &op_.actions)),
+        false});
 }
 
 void command_run::finish(actions& out) {
@@ -329,10 +339,11 @@ void command_run::cleanup(actions& out) {
         std::erase_if(op_.baselines, [&](const baseline_state& b) { return b.title == echo_; });
     }
     if (cleanup_status_ != "ACTIVATION_SUCCESS") {
-        out.push_back(log{log_level::warn,
-                          fmt::format("update agent: CLEANUP of {} after {}: containers created or stopped are "
-                                      "left as they are",
-                                      op_.activity_id, cleanup_status_)});
+        out.push_back(
+            log{log_level::warn,
+                fmt::format("update agent: CLEANUP of {} after {}: containers created or stopped are "
+                            "left as they are",
+                            op_.activity_id, cleanup_status_)});
         return cleanup_finish(out);
     }
     pos_ = 0;
@@ -356,11 +367,11 @@ void command_run::cleanup_finish(actions& out) {
     report(result, out);
     if (op_.baselines.empty()) {
         const bool complete = cleanup_status_ == "ACTIVATION_SUCCESS" && result == "CLEANUP_SUCCESS";
-        out.push_back(publish{sink_->topic,
-                              encode_envelope(op_.activity_id, sink_->now_ms,
-                                              feedback_payload(complete ? "COMPLETED" : "INCOMPLETE", {}, {},
-                                                               &op_.actions)),
-                              false});
+        out.push_back(publish{
+            sink_->topic,
+            encode_envelope(op_.activity_id, sink_->now_ms,
+                            feedback_payload(complete ? "COMPLETED" : "INCOMPLETE", {}, {}, &op_.actions)),
+            false});
     }
     state_ = state::done;
 }

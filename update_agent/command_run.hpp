@@ -34,17 +34,17 @@ class command_run {
   public:
     enum class state {
         idle,
-        creating,          // DOWNLOAD: Create
-        inspecting_old,    // UPDATE: Get of the old container
-        stopping_old,      // UPDATE: Stop
-        updating,          // UPDATE: Update in place; ROLLBACK: restoring the old configuration
-        inspecting,        // make sure it runs: Get
-        unpausing,         // make sure it runs: Unpause
-        starting,          // make sure it runs: Start
-        rechecking,        // make sure it runs: Start failed, Get again (it may have been started meanwhile)
-        starting_new,      // ACTIVATE: Start of the new container
-        removing_new,      // ROLLBACK: Remove of the new container
-        removing_old,      // CLEANUP: Remove of the old container
+        creating,        // DOWNLOAD: Create
+        inspecting_old,  // UPDATE: Get of the old container
+        stopping_old,    // UPDATE: Stop
+        updating,        // UPDATE: Update in place; ROLLBACK: restoring the old configuration
+        inspecting,      // make sure it runs: Get
+        unpausing,       // make sure it runs: Unpause
+        starting,        // make sure it runs: Start
+        rechecking,      // make sure it runs: Start failed, Get again (it may have been started meanwhile)
+        starting_new,    // ACTIVATE: Start of the new container
+        removing_new,    // ROLLBACK: Remove of the new container
+        removing_old,    // CLEANUP: Remove of the old container
         done,
     };
 
@@ -82,10 +82,10 @@ class command_run {
     state state_ = state::idle;
     std::size_t pos_ = 0;
     bool failed_ = false;
-    std::string after_ensure_;                 // the message when the container runs
-    std::string ensure_id_;                    // the container made sure to run
-    std::string start_error_;                  // Start's error while rechecking
-    std::optional<std::size_t> rolled_back_;   // ROLLBACK: the last handled action, reported late
+    std::string after_ensure_;                // the message when the container runs
+    std::string ensure_id_;                   // the container made sure to run
+    std::string start_error_;                 // Start's error while rechecking
+    std::optional<std::size_t> rolled_back_;  // ROLLBACK: the last handled action, reported late
     std::string rollback_result_;
     std::string cleanup_status_;  // the target's status when CLEANUP began
     std::uint64_t call_ = 0;

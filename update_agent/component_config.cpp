@@ -123,8 +123,8 @@ class converter {
         std::string perms = "rwm";
         if (parts.size() == 3) {
             perms = parts[2];
-            const bool ok = !perms.empty() && perms.size() <= 3 &&
-                            perms.find_first_not_of("rwm") == std::string::npos;
+            const bool ok =
+                !perms.empty() && perms.size() <= 3 && perms.find_first_not_of("rwm") == std::string::npos;
             if (!ok) return warn(fmt::format("device \"{}\": invalid cgroup permissions, dropped", v));
         } else if (parts.size() != 2) {
             return warn(fmt::format("device \"{}\": expected host:container[:permissions], dropped", v));
@@ -233,7 +233,8 @@ conversion to_container(const component& comp) {
     for (const auto* m : v.mount) conv.mount(*m, c);
     restart_policy(v, conv, *hc);
     log_config(v, *hc);
-    if (v.memory.value_or("") != "" || v.memory_reservation.value_or("") != "" || v.memory_swap.value_or("") != "") {
+    if (v.memory.value_or("") != "" || v.memory_reservation.value_or("") != "" ||
+        v.memory_swap.value_or("") != "") {
         auto* r = hc->mutable_resources();
         r->set_memory(v.memory.value_or(""));
         r->set_memory_reservation(v.memory_reservation.value_or(""));

@@ -39,7 +39,8 @@ std::string key_values(const json::value* v, const gj::target& t, std::vector<ke
 std::string decode_component(const json::object& o, component& c) {
     const gj::target t{"ComponentWithConfig", "", ""};
     GO_JSON_TRY(gj::get(field(o, "id"), t.member("ComponentWithConfig", "id", "string"), c.id));
-    GO_JSON_TRY(gj::get(field(o, "version"), t.member("ComponentWithConfig", "version", "string"), c.version));
+    GO_JSON_TRY(
+        gj::get(field(o, "version"), t.member("ComponentWithConfig", "version", "string"), c.version));
     return key_values(field(o, "config"), t.member("ComponentWithConfig", "config", "[]*types.KeyValuePair"),
                       c.config);
 }
@@ -81,9 +82,10 @@ std::string decode_command(const json::value& payload, command& out) {
     const json::object* o = nullptr;
     GO_JSON_TRY(gj::get_object(&payload, root, o));
     if (o == nullptr) return {};
-    GO_JSON_TRY(gj::get(field(*o, "command"), root.member("DesiredStateCommand", "command", "types.CommandType"),
-                        out.name));
-    return gj::get(field(*o, "baseline"), root.member("DesiredStateCommand", "baseline", "string"), out.baseline);
+    GO_JSON_TRY(gj::get(field(*o, "command"),
+                        root.member("DesiredStateCommand", "command", "types.CommandType"), out.name));
+    return gj::get(field(*o, "baseline"), root.member("DesiredStateCommand", "baseline", "string"),
+                   out.baseline);
 }
 
 }  // namespace update_agent

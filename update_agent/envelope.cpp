@@ -18,8 +18,8 @@ std::string decode_envelope(std::string_view text, inbound_envelope& out) {
     GO_JSON_TRY(gj::get_object(&doc, root, o));
     GO_JSON_TRY(gj::get(gj::member(*o, "activityId"), root.member("Envelope", "activityId", "string"),
                         out.activity_id));
-    GO_JSON_TRY(gj::get(gj::member(*o, "timestamp"), root.member("Envelope", "timestamp", "int64"),
-                        out.timestamp));
+    GO_JSON_TRY(
+        gj::get(gj::member(*o, "timestamp"), root.member("Envelope", "timestamp", "int64"), out.timestamp));
     if (const auto* p = gj::member(*o, "payload")) out.payload = *p;
     return {};
 }

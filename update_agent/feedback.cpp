@@ -5,8 +5,8 @@
 namespace update_agent {
 namespace json = boost::json;
 
-json::object feedback_payload(const std::string& status, const std::string& baseline, const std::string& message,
-                              const std::vector<component_action>* actions) {
+json::object feedback_payload(const std::string& status, const std::string& baseline,
+                              const std::string& message, const std::vector<component_action>* actions) {
     json::object p;
     if (!baseline.empty()) p.emplace("baseline", baseline);
     p.emplace("status", status);

@@ -12,6 +12,7 @@
 namespace update_agent {
 
 boost::json::object feedback_payload(const std::string& status, const std::string& baseline = {},
-                                     const std::string& message = {}, const std::vector<component_action>* actions = nullptr);
+                                     const std::string& message = {},
+                                     const std::vector<component_action>* actions = nullptr);
 
 }  // namespace update_agent

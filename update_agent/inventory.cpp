@@ -44,7 +44,8 @@ std::string port_text(const kcm::types::PortMapping& p) {
     std::string out;
     if (!p.host_ip().empty() && p.host_ip() != "0.0.0.0") out += p.host_ip() + ":";
     out += std::to_string(p.host_port());
-    if (p.host_port_end() != 0 && p.host_port_end() != p.host_port()) out += "-" + std::to_string(p.host_port_end());
+    if (p.host_port_end() != 0 && p.host_port_end() != p.host_port())
+        out += "-" + std::to_string(p.host_port_end());
     if (p.container_port() != 0) out += ":" + std::to_string(p.container_port());
     if (!p.protocol().empty()) out += "/" + p.protocol();
     return out;
@@ -62,7 +63,8 @@ void host_parameters(const kcm::types::HostConfig& hc, bool verbose, params& p) 
         p.add_if(verbose || rp.type() != "unless-stopped", "restartPolicy", rp.type());
         p.add_if(verbose || rp.maximum_retry_count() != 0, "restartMaxRetries",
                  std::to_string(rp.maximum_retry_count()));
-        p.add_if(verbose || rp.retry_timeout() != 0, "restartTimeout", kanto::format_go_seconds(rp.retry_timeout()));
+        p.add_if(verbose || rp.retry_timeout() != 0, "restartTimeout",
+                 kanto::format_go_seconds(rp.retry_timeout()));
     }
     for (const auto& d : hc.devices()) p.add("device", device_text(d));
     for (const auto& port : hc.port_mappings()) p.add("port", port_text(port));
@@ -78,7 +80,8 @@ void log_parameters(const kcm::types::LogConfiguration& lc, bool verbose, params
         p.add_if(verbose || (!d.type().empty() && !json_file), "logDriver", d.type());
         if (json_file) {
             p.add_if(verbose || d.max_files() != 2, "logMaxFiles", std::to_string(d.max_files()));
-            p.add_if(verbose || (!d.max_size().empty() && d.max_size() != "100M"), "logMaxSize", d.max_size());
+            p.add_if(verbose || (!d.max_size().empty() && d.max_size() != "100M"), "logMaxSize",
+                     d.max_size());
             p.add_if(!d.root_dir().empty(), "logPath", d.root_dir());
         }
     }
@@ -86,8 +89,8 @@ void log_parameters(const kcm::types::LogConfiguration& lc, bool verbose, params
         const auto& m = lc.mode_config();
         p.add_if(verbose || (!m.mode().empty() && m.mode() != "blocking"), "logMode", m.mode());
         if (m.mode() == "non-blocking") {
-            p.add_if(verbose || (!m.max_buffer_size().empty() && m.max_buffer_size() != "1M"), "logMaxBufferSize",
-                     m.max_buffer_size());
+            p.add_if(verbose || (!m.max_buffer_size().empty() && m.max_buffer_size() != "1M"),
+                     "logMaxBufferSize", m.max_buffer_size());
         }
     }
 }

@@ -19,7 +19,8 @@ struct inventory_config {
     std::string agent_version = "n/a";  // Kanto-CM's project version
 };
 
-boost::json::object inventory(const std::vector<kcm::types::Container>& containers, const inventory_config& cfg);
+boost::json::object inventory(const std::vector<kcm::types::Container>& containers,
+                              const inventory_config& cfg);
 
 // The parameters of one container node, in Kanto's order.
 boost::json::array container_parameters(const kcm::types::Container& c, bool verbose);

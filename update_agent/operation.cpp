@@ -52,7 +52,8 @@ std::string claim_baselines(const desired_state& ds, const std::string& domain, 
             while (i < out.desired.size() && (claimed[i] || out.desired[i].name != name)) ++i;
             if (i == out.desired.size()) {
                 return fmt::format(
-                    "cannot process desired state baselines with containers: problem with baseline {}: cannot "
+                    "cannot process desired state baselines with containers: problem with baseline {}: "
+                    "cannot "
                     "find container component {}",
                     b.title, ref);
             }
@@ -97,7 +98,8 @@ baseline_state* operation::find_baseline(const std::string& title) {
 std::string prepare(const desired_state& ds, const std::string& domain,
                     const std::vector<std::string>& configured_system_containers, prepared_state& out) {
     if (ds.domains.size() != 1) {
-        return fmt::format("one domain expected in desired state specification, but got {}", ds.domains.size());
+        return fmt::format("one domain expected in desired state specification, but got {}",
+                           ds.domains.size());
     }
     const auto& d = ds.domains.front();
     if (d.id != domain) return fmt::format("domain id mismatch - expecting {}, received {}", domain, d.id);
@@ -125,7 +127,8 @@ operation identify(const prepared_state& p, const std::string& domain, std::stri
     for (const auto& c : current) {
         auto [it, fresh] = by_name.try_emplace(c.name(), &c);
         if (!fresh) {
-            warnings.push_back(fmt::format("several containers are named {}: only {} is considered", c.name(), c.id()));
+            warnings.push_back(
+                fmt::format("several containers are named {}: only {} is considered", c.name(), c.id()));
             it->second = &c;
         }
     }

@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 
 #include "core.hpp"
+#include "memory_kanto.hpp"
 
 namespace steps {
 
@@ -128,9 +129,8 @@ inline std::string hex_digest(const std::string& data, const EVP_MD* md) {
 // A tiny Kanto-CM and web server: answers the core's I/O actions from memory. When `fail_at` is set,
 // the I/O completion with that number fails instead (a Kanto-CM error, a failed read, a failed
 // download or an unreadable file).
-class kanto_world {
+class kanto_world : public memory_kanto {
   public:
-    std::map<std::string, kcm::types::Container> containers;
     std::map<std::string, std::string> web;  // url -> body
     std::optional<int> fail_at;
     int completions = 0;  // I/O completions so far
@@ -192,50 +192,6 @@ class kanto_world {
         }
         return {};
     }
-
-    kanto::result call(const kanto::request& request) {
-        kanto::result r;
-        std::visit(
-            [&](const auto& q) {
-                using Q = std::decay_t<decltype(q)>;
-                if constexpr (std::is_same_v<Q, kcm::svc::CreateContainerRequest>) {
-                    auto c = q.container();
-                    c.set_id("new-" + std::to_string(++created_));
-                    c.mutable_state()->set_status("Created");
-                    c.mutable_state()->set_pid(-1);
-                    containers[c.id()] = c;
-                    r.container = c;
-                } else {
-                    auto it = containers.find(q.id());
-                    if (it == containers.end()) {
-                        if constexpr (std::is_same_v<Q, kcm::svc::GetContainerRequest>)
-                            return;  // unknown: OK, none
-                        r = {false, "container with ID = " + q.id() + " does not exist", std::nullopt};
-                        return;
-                    }
-                    auto& st = *it->second.mutable_state();
-                    if constexpr (std::is_same_v<Q, kcm::svc::GetContainerRequest>) {
-                        r.container = it->second;
-                    } else if constexpr (std::is_same_v<Q, kcm::svc::StartContainerRequest> ||
-                                         std::is_same_v<Q, kcm::svc::UnpauseContainerRequest>) {
-                        st.set_status("Running");
-                        st.set_pid(100 + created_);
-                    } else if constexpr (std::is_same_v<Q, kcm::svc::StopContainerRequest>) {
-                        st.set_status("Stopped");
-                        st.set_pid(-1);
-                    } else if constexpr (std::is_same_v<Q, kcm::svc::PauseContainerRequest>) {
-                        st.set_status("Paused");
-                    } else if constexpr (std::is_same_v<Q, kcm::svc::RenameContainerRequest>) {
-                        it->second.set_name(q.name());
-                    } else if constexpr (std::is_same_v<Q, kcm::svc::RemoveContainerRequest>) {
-                        containers.erase(it);
-                    }
-                }
-            },
-            request);
-        return r;
-    }
-    int created_ = 0;
 };
 
 // A connected, registered core over a world holding `initial`.
