@@ -129,25 +129,37 @@ bool tcp_accepts(int port) {
 }  // namespace
 
 mosquitto::mosquitto() {
-    const auto conf = dir_.path() / "mosquitto.conf";
-    const auto log = dir_.path() / "mosquitto.log";
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = free_tcp_port();
-        std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
-                            << "allow_anonymous true\n"
-                            << "persistence false\n"
-                            << "set_tcp_nodelay true\n"  // no Nagle: see shared/conformance/README.md
-                            << "max_queued_messages 100000\n"
-                            << "user root\n"  // no privilege drop when run as root: the log is in our dir
-                            << "log_dest stderr\n"
-                            << "log_type error\nlog_type warning\nlog_type notice\n";
-        proc_ = std::make_unique<child_process>(
-            std::vector<std::string>{find_program("MOSQUITTO", "mosquitto"), "-c", conf.string()}, log);
+        std::ofstream(dir_.path() / "mosquitto.conf")
+            << "listener " << port_ << " 127.0.0.1\n"
+            << "allow_anonymous true\n"
+            << "persistence false\n"
+            << "set_tcp_nodelay true\n"  // no Nagle: see shared/conformance/README.md
+            << "max_queued_messages 100000\n"
+            << "user root\n"  // no privilege drop when run as root: the log is in our dir
+            << "log_dest stderr\n"
+            << "log_type error\nlog_type warning\nlog_type notice\n";
+        launch();
         if (eventually([&] { return tcp_accepts(port_) || !proc_->alive(); }, 10000ms) && proc_->alive())
             return;
         proc_->stop();  // most likely the port was taken meanwhile: try another
     }
-    throw std::runtime_error("mosquitto did not start: " + read_file(log));
+    throw std::runtime_error("mosquitto did not start: " + log());
+}
+
+void mosquitto::launch() {
+    proc_ =
+        std::make_unique<child_process>(std::vector<std::string>{find_program("MOSQUITTO", "mosquitto"), "-c",
+                                                                 (dir_.path() / "mosquitto.conf").string()},
+                                        dir_.path() / "mosquitto.log");
+}
+
+void mosquitto::restart() {
+    proc_->stop();
+    launch();
+    if (!eventually([&] { return tcp_accepts(port_) || !proc_->alive(); }, 10000ms) || !proc_->alive())
+        throw std::runtime_error("mosquitto did not restart: " + log());
 }
 
 simulator::simulator(std::vector<std::string> extra_args) {

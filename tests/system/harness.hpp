@@ -71,8 +71,11 @@ class mosquitto {
     std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
     std::string log() const { return read_file(dir_.path() / "mosquitto.log"); }
     void stop() { proc_->stop(); }
+    // Stops the broker and starts it again on the same port (clients see a lost connection).
+    void restart();
 
   private:
+    void launch();
     temp_dir dir_;
     int port_ = 0;
     std::unique_ptr<child_process> proc_;

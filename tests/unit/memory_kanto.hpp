@@ -57,7 +57,8 @@ class memory_kanto {
         if constexpr (std::is_same_v<Q, kcm::svc::GetContainerRequest>) {
             return {true, {}, c};
         } else if constexpr (std::is_same_v<Q, kcm::svc::StartContainerRequest>) {
-            if (st.status() == "Running") return failure("the container with id = " + q.id() + " is already running");
+            if (st.status() == "Running")
+                return failure("the container with id = " + q.id() + " is already running");
             st.set_status("Running");
             st.set_pid(100 + created_);
         } else if constexpr (std::is_same_v<Q, kcm::svc::UnpauseContainerRequest>) {

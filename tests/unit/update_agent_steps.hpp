@@ -26,10 +26,13 @@ struct ua_world {
     std::string failure_text = "injected failure";
     std::int64_t now = 1700000000000;
 
-    explicit ua_world(update_agent::agent_config cfg = {}) : agent(std::move(cfg)) { kanto.apply_defaults = true; }
+    explicit ua_world(update_agent::agent_config cfg = {}) : agent(std::move(cfg)) {
+        kanto.apply_defaults = true;
+    }
 
     // A container as Kanto-CM holds it (defaults applied), named `name`.
-    kcm::types::Container add(const std::string& name, const std::string& image, const std::string& status = "Running",
+    kcm::types::Container add(const std::string& name, const std::string& image,
+                              const std::string& status = "Running",
                               const std::function<void(kcm::types::Container&)>& tweak = {}) {
         kcm::svc::CreateContainerRequest req;
         req.mutable_container()->set_name(name);
@@ -46,10 +49,12 @@ struct ua_world {
         const auto before = published.size();
         settle(agent.on_message(topic, payload, ++now));
         std::vector<boost::json::object> out;
-        for (auto i = before; i < published.size(); ++i) out.push_back(boost::json::parse(published[i].payload).as_object());
+        for (auto i = before; i < published.size(); ++i)
+            out.push_back(boost::json::parse(published[i].payload).as_object());
         return out;
     }
-    std::vector<boost::json::object> desired(const std::string& payload_json, const std::string& activity = "a1") {
+    std::vector<boost::json::object> desired(const std::string& payload_json,
+                                             const std::string& activity = "a1") {
         return send("containersupdate/desiredstate",
                     R"({"activityId":")" + activity + R"(","timestamp":1,"payload":)" + payload_json + "}");
     }
@@ -76,11 +81,13 @@ struct ua_world {
                     more = agent.on_listed(l->tag, true, {}, kanto.list(), now);
                 }
             } else if (auto* c = std::get_if<update_agent::call_kanto>(&a)) {
-                more = agent.on_kanto_done(c->call, failing() ? kanto::result{false, failure_text, std::nullopt}
-                                                              : kanto.call(c->request),
-                                           now);
+                more = agent.on_kanto_done(
+                    c->call,
+                    failing() ? kanto::result{false, failure_text, std::nullopt} : kanto.call(c->request),
+                    now);
             }
-            pending.insert(pending.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+            pending.insert(pending.end(), std::make_move_iterator(more.begin()),
+                           std::make_move_iterator(more.end()));
         }
     }
 
@@ -116,11 +123,13 @@ inline std::vector<std::string> action_lines(const boost::json::object& envelope
     return out;
 }
 
-inline std::string component(const std::string& id, const std::string& version, const std::string& config_json = "[]") {
+inline std::string component(const std::string& id, const std::string& version,
+                             const std::string& config_json = "[]") {
     return R"({"id":")" + id + R"(","version":")" + version + R"(","config":)" + config_json + "}";
 }
 
-inline std::string domain_payload(const std::vector<std::string>& components, const std::string& domain_config = "[]",
+inline std::string domain_payload(const std::vector<std::string>& components,
+                                  const std::string& domain_config = "[]",
                                   const std::string& baselines = {}) {
     std::string comps;
     for (const auto& c : components) comps += (comps.empty() ? "" : ",") + c;

@@ -15,7 +15,8 @@ namespace ua = update_agent;
 
 namespace {
 
-constexpr const char* check_text = "No changes detected, existing container will be check only if it is running.";
+constexpr const char* check_text =
+    "No changes detected, existing container will be check only if it is running.";
 constexpr const char* create_text = "New container will be created and started.";
 constexpr const char* recreate_text = "Existing container will be destroyed and replaced by a new one.";
 constexpr const char* update_text = "Existing container will be updated with new configuration.";
@@ -37,8 +38,9 @@ TEST_CASE("vector 1: an empty desired state fails identification once, without a
     ua_world w;
     auto out = w.send("containersupdate/desiredstate", "{}");
     REQUIRE(out.size() == 1);
-    CHECK(json::serialize(out[0].at("payload")) ==
-          R"({"status":"IDENTIFICATION_FAILED","message":"one domain expected in desired state specification, but got 0"})");
+    CHECK(
+        json::serialize(out[0].at("payload")) ==
+        R"({"status":"IDENTIFICATION_FAILED","message":"one domain expected in desired state specification, but got 0"})");
     CHECK(out[0].at("activityId") == "");
     CHECK(w.published[0].topic == "containersupdate/desiredstatefeedback");
     CHECK_FALSE(w.published[0].retain);
@@ -58,9 +60,10 @@ TEST_CASE("vector 3: an existing container nobody wants is destroyed; the operat
     w.add("test-container", "test-container:1.2.3");
     auto out = w.desired(domain_payload({}));
     REQUIRE(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED"});
-    CHECK(json::serialize(out[1].at("payload")) ==
-          R"({"status":"IDENTIFIED","actions":[{"component":{"id":"containers:test-container","version":"1.2.3"},"status":"IDENTIFIED","message":")" +
-              std::string(destroy_text) + R"("}]})");
+    CHECK(
+        json::serialize(out[1].at("payload")) ==
+        R"({"status":"IDENTIFIED","actions":[{"component":{"id":"containers:test-container","version":"1.2.3"},"status":"IDENTIFIED","message":")" +
+            std::string(destroy_text) + R"("}]})");
     REQUIRE(w.agent.current_operation() != nullptr);
 }
 
@@ -68,13 +71,14 @@ TEST_CASE("vector 4: a system container gets no action; new and unchanged ones d
     ua_world w(with_system({"syslib"}));
     w.add("syslib", "syslib:1.0.0");
     w.add("test-container2", "test-container2:11.22.33");
-    auto out = w.desired(domain_payload({component("syslib", "1.2.0", image("syslib:1.2.0")),
-                                         component("test-container", "1.2.3", image("test-container:1.2.3")),
-                                         component("test-container2", "11.22.33", image("test-container2:11.22.33"))}));
+    auto out = w.desired(
+        domain_payload({component("syslib", "1.2.0", image("syslib:1.2.0")),
+                        component("test-container", "1.2.3", image("test-container:1.2.3")),
+                        component("test-container2", "11.22.33", image("test-container2:11.22.33"))}));
     REQUIRE(out.size() == 2);
-    CHECK(action_lines(out[1]) == std::vector<std::string>{
-                                      "containers:test-container IDENTIFIED " + std::string(create_text),
-                                      "containers:test-container2 IDENTIFIED " + std::string(check_text)});
+    CHECK(action_lines(out[1]) ==
+          std::vector<std::string>{"containers:test-container IDENTIFIED " + std::string(create_text),
+                                   "containers:test-container2 IDENTIFIED " + std::string(check_text)});
     CHECK(w.kanto.containers.size() == 2);
 }
 
@@ -84,19 +88,20 @@ TEST_CASE("vector 5: the five-container fixture through every phase, with baseli
     const auto c2 = w.add("c2", "c2:1");
     const auto c3 = w.add("c3", "c3:1");
     const auto c5 = w.add("c5", "c5:1", "Stopped");
-    auto out = w.desired(domain_payload({component("c1", "1", image("c1:1")), component("c2", "2", image("c2:2")),
-                                         component("c3", "1", R"([{"key":"image","value":"c3:1"},{"key":"restartPolicy","value":"no"}])"),
-                                         component("c4", "1", image("c4:1"))},
-                                        "[]",
-                                        R"([{"title":"a","components":["containers:c1","containers:c2"]},
+    auto out = w.desired(domain_payload(
+        {component("c1", "1", image("c1:1")), component("c2", "2", image("c2:2")),
+         component("c3", "1", R"([{"key":"image","value":"c3:1"},{"key":"restartPolicy","value":"no"}])"),
+         component("c4", "1", image("c4:1"))},
+        "[]",
+        R"([{"title":"a","components":["containers:c1","containers:c2"]},
                                             {"title":"b","components":["containers:c3","containers:c4"]}])"));
     REQUIRE(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED"});
-    CHECK(action_lines(out[1]) == std::vector<std::string>{
-                                      "containers:c1 IDENTIFIED " + std::string(check_text),
-                                      "containers:c2 IDENTIFIED " + std::string(recreate_text),
-                                      "containers:c3 IDENTIFIED " + std::string(update_text),
-                                      "containers:c4 IDENTIFIED " + std::string(create_text),
-                                      "containers:c5 IDENTIFIED " + std::string(destroy_text)});
+    CHECK(action_lines(out[1]) ==
+          std::vector<std::string>{"containers:c1 IDENTIFIED " + std::string(check_text),
+                                   "containers:c2 IDENTIFIED " + std::string(recreate_text),
+                                   "containers:c3 IDENTIFIED " + std::string(update_text),
+                                   "containers:c4 IDENTIFIED " + std::string(create_text),
+                                   "containers:c5 IDENTIFIED " + std::string(destroy_text)});
     const auto* op = w.agent.current_operation();
     REQUIRE(op != nullptr);
     std::vector<std::string> titles;
@@ -115,29 +120,32 @@ TEST_CASE("vector 5: the five-container fixture through every phase, with baseli
 
     out = w.command("UPDATE");
     CHECK(statuses(out) == std::vector<std::string>{"UPDATING", "UPDATING", "UPDATING", "UPDATE_SUCCESS"});
-    CHECK(action_lines(out.back()) == std::vector<std::string>{
-                                          "containers:c1 IDENTIFIED " + std::string(check_text),
-                                          "containers:c2 UPDATE_SUCCESS Old container instance is stopped.",
-                                          "containers:c3 UPDATE_SUCCESS Container instance is updated with new configuration.",
-                                          "containers:c4 DOWNLOAD_SUCCESS New container created.",
-                                          "containers:c5 UPDATE_SUCCESS Old container instance is stopped."});
+    CHECK(action_lines(out.back()) ==
+          std::vector<std::string>{
+              "containers:c1 IDENTIFIED " + std::string(check_text),
+              "containers:c2 UPDATE_SUCCESS Old container instance is stopped.",
+              "containers:c3 UPDATE_SUCCESS Container instance is updated with new configuration.",
+              "containers:c4 DOWNLOAD_SUCCESS New container created.",
+              "containers:c5 UPDATE_SUCCESS Old container instance is stopped."});
     CHECK(w.kanto.containers.at(c2.id()).state().status() == "Stopped");
     CHECK(w.kanto.containers.at(c3.id()).host_config().restart_policy().type() == "no");
 
     out = w.command("ACTIVATE");
     CHECK(statuses(out) == std::vector<std::string>{"ACTIVATING", "ACTIVATING", "ACTIVATING", "ACTIVATING",
                                                     "ACTIVATION_SUCCESS"});
-    CHECK(action_lines(out.back()) == std::vector<std::string>{
-                                          "containers:c1 ACTIVATION_SUCCESS Existing container instance is running.",
-                                          "containers:c2 ACTIVATION_SUCCESS New container instance is started.",
-                                          "containers:c3 ACTIVATION_SUCCESS Container instance is updated with new configuration.",
-                                          "containers:c4 ACTIVATION_SUCCESS New container instance is started.",
-                                          "containers:c5 UPDATE_SUCCESS Old container instance is stopped."});
+    CHECK(action_lines(out.back()) ==
+          std::vector<std::string>{
+              "containers:c1 ACTIVATION_SUCCESS Existing container instance is running.",
+              "containers:c2 ACTIVATION_SUCCESS New container instance is started.",
+              "containers:c3 ACTIVATION_SUCCESS Container instance is updated with new configuration.",
+              "containers:c4 ACTIVATION_SUCCESS New container instance is started.",
+              "containers:c5 UPDATE_SUCCESS Old container instance is stopped."});
     CHECK(w.kanto.containers.at(c1.id()).state().status() == "Running");  // unpaused
 
     out = w.command("CLEANUP");
     CHECK(statuses(out) == std::vector<std::string>{"CLEANUP_SUCCESS", "COMPLETED"});
-    CHECK(action_lines(out.back()).back() == "containers:c5 REMOVAL_SUCCESS Old container instance is removed.");
+    CHECK(action_lines(out.back()).back() ==
+          "containers:c5 REMOVAL_SUCCESS Old container instance is removed.");
     CHECK(w.kanto.containers.count(c2.id()) == 0);
     CHECK(w.kanto.containers.count(c5.id()) == 0);
     CHECK(w.kanto.containers.size() == 4);
@@ -150,17 +158,24 @@ TEST_CASE("vector 6: the domain's systemContainers replace the configured ones f
     w.add("configured", "configured:1");
     w.add("sys-container-1", "s:1");
     w.add("corelib", "c:1");
-    auto out = w.desired(domain_payload({}, R"([{"key":"systemContainers","value":"sys-container-1, corelib"}])"));
-    CHECK(action_lines(out[1]) == std::vector<std::string>{"containers:configured IDENTIFIED " + std::string(destroy_text)});
+    auto out =
+        w.desired(domain_payload({}, R"([{"key":"systemContainers","value":"sys-container-1, corelib"}])"));
+    CHECK(action_lines(out[1]) ==
+          std::vector<std::string>{"containers:configured IDENTIFIED " + std::string(destroy_text)});
     ua::desired_state ds;
-    REQUIRE(ua::decode_desired_state(json::parse(domain_payload({}, R"([{"key":"systemContainers","value":"sys-container-1, corelib"}])")), ds).empty());
+    REQUIRE(ua::decode_desired_state(
+                json::parse(
+                    domain_payload({}, R"([{"key":"systemContainers","value":"sys-container-1, corelib"}])")),
+                ds)
+                .empty());
     ua::prepared_state p;
     REQUIRE(ua::prepare(ds, "containers", {}, p).empty());
     CHECK(p.system_containers == std::vector<std::string>{"sys-container-1", "corelib"});
 }
 
 TEST_CASE("vector 7: malformed device, port and mount are dropped; booleans and integers as Go parses them") {
-    ua::component c{"sensor", "2.0",
+    ua::component c{"sensor",
+                    "2.0",
                     {{"image", "localhost:5000/sensor:2.0"},
                      {"device", "/dev/xyz"},
                      {"port", "123.456.789.000:80:80"},
@@ -188,7 +203,8 @@ TEST_CASE("vector 7: malformed device, port and mount are dropped; booleans and 
 }
 
 TEST_CASE("component config: every key, the defaults, and Kanto's validation texts") {
-    ua::component c{"web", "1.0",
+    ua::component c{"web",
+                    "1.0",
                     {{"port", "127.0.0.1:8080-8081:80/udp"},
                      {"port", "70000:80"},
                      {"device", "/dev/ttyUSB0:/dev/ttyUSB0:rw"},
@@ -238,11 +254,14 @@ TEST_CASE("component config: every key, the defaults, and Kanto's validation tex
     CHECK(error_of({{"memory", "1M"}}) == "minimum memory allowed is 3M");
     CHECK(error_of({{"restartPolicy", "on-failure"}, {"restartMaxRetries", "-1"}}) ==
           "restart policy max retry count cannot be negative");
-    CHECK(error_of({{"mount", "/a:/b:bogus"}}) == "propagation mode must be set to one of the supported modes");
-    CHECK(error_of({{"privileged", "true"}, {"device", "/dev/a:/dev/a"}}) ==
-          "cannot create the container as privileged and with specified devices at the same time - choose one "
-          "of the options");
-    CHECK(error_of({{"network", "host"}, {"port", "80:80"}}) == "cannot use port mappings when in host network mode");
+    CHECK(error_of({{"mount", "/a:/b:bogus"}}) ==
+          "propagation mode must be set to one of the supported modes");
+    CHECK(
+        error_of({{"privileged", "true"}, {"device", "/dev/a:/dev/a"}}) ==
+        "cannot create the container as privileged and with specified devices at the same time - choose one "
+        "of the options");
+    CHECK(error_of({{"network", "host"}, {"port", "80:80"}}) ==
+          "cannot use port mappings when in host network mode");
     CHECK(error_of({}, "").empty());  // Kanto-CM names it after the id it generates
 }
 
@@ -264,14 +283,16 @@ TEST_CASE("topics: the prefix from the domain name") {
     ua::agent_config cfg;
     cfg.domain = "my-apps";
     ua::agent a(cfg);
-    CHECK(a.inbound_topics() == std::vector<std::string>{"myappsupdate/desiredstate", "myappsupdate/desiredstate/command",
+    CHECK(a.inbound_topics() == std::vector<std::string>{"myappsupdate/desiredstate",
+                                                         "myappsupdate/desiredstate/command",
                                                          "myappsupdate/currentstate/get"});
 }
 
 TEST_CASE("identification failures: Kanto's texts, no IDENTIFYING, the current operation untouched") {
     ua_world w;
     w.add("keep", "keep:1");
-    REQUIRE(statuses(w.desired(domain_payload({}), "op-1")) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED"});
+    REQUIRE(statuses(w.desired(domain_payload({}), "op-1")) ==
+            std::vector<std::string>{"IDENTIFYING", "IDENTIFIED"});
     auto failure = [&](const std::string& payload) {
         auto out = w.desired(payload, "bad");
         REQUIRE(out.size() == 1);
@@ -280,7 +301,8 @@ TEST_CASE("identification failures: Kanto's texts, no IDENTIFYING, the current o
     };
     CHECK(failure(R"({"domains":[{"id":"containers"},{"id":"containers"}]})") ==
           "one domain expected in desired state specification, but got 2");
-    CHECK(failure(R"({"domains":[{"id":"apps"}]})") == "domain id mismatch - expecting containers, received apps");
+    CHECK(failure(R"({"domains":[{"id":"apps"}]})") ==
+          "domain id mismatch - expecting containers, received apps");
     CHECK(failure(domain_payload({component("containers:influxdb", "1.8.4", image("influxdb:1.8.4"))})) ==
           "cannot convert desired state components to container configurations: invalid configuration for "
           "container containers:influxdb: invalid container name format : containers:influxdb");
@@ -295,10 +317,11 @@ TEST_CASE("identification failures: Kanto's texts, no IDENTIFYING, the current o
 
 TEST_CASE("dropped input: not JSON, empty, wrong types: no feedback, a log line naming the topic") {
     ua_world w;
-    for (const char* bad : {"not json", "", R"({"activityId":"x","timestamp":"x","payload":{}})",
-                            R"({"activityId":"x","payload":{"domains":{}}})",
-                            R"({"activityId":"x","payload":{"domains":[{"id":"containers","components":{"id":"x"}}]}})",
-                            "[1,2]", R"({"activityId":7})"}) {
+    for (const char* bad :
+         {"not json", "", R"({"activityId":"x","timestamp":"x","payload":{}})",
+          R"({"activityId":"x","payload":{"domains":{}}})",
+          R"({"activityId":"x","payload":{"domains":[{"id":"containers","components":{"id":"x"}}]}})",
+          "[1,2]", R"({"activityId":7})"}) {
         CAPTURE(bad);
         const auto logs = w.logs.size();
         CHECK(w.send("containersupdate/desiredstate", bad).empty());
@@ -308,7 +331,8 @@ TEST_CASE("dropped input: not JSON, empty, wrong types: no feedback, a log line 
     CHECK(w.send("containersupdate/currentstate/get", "").empty());
     CHECK(w.send("containersupdate/desiredstate/command", "{").empty());
     // Keys match case-insensitively, as with Go's decoder.
-    auto out = w.send("containersupdate/desiredstate", R"({"ActivityID":"k","PAYLOAD":{"DOMAINS":[{"ID":"containers"}]}})");
+    auto out = w.send("containersupdate/desiredstate",
+                      R"({"ActivityID":"k","PAYLOAD":{"DOMAINS":[{"ID":"containers"}]}})");
     CHECK(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "COMPLETED"});
     CHECK(out[0].at("activityId") == "k");
 }
@@ -320,7 +344,8 @@ TEST_CASE("a huge desired state gets a failure feedback, not a parse") {
     auto out = w.send("containersupdate/desiredstate", std::string(5000, ' ') + "{}");
     REQUIRE(out.size() == 1);
     CHECK(status_of(out[0]) == "IDENTIFICATION_FAILED");
-    CHECK(out[0].at("payload").at("message") == "the message is 5002 bytes, more than the limit of 1000 bytes");
+    CHECK(out[0].at("payload").at("message") ==
+          "the message is 5002 bytes, more than the limit of 1000 bytes");
 }
 
 TEST_CASE("commands: wrong activity, unknown command, out of order, unknown baseline") {
@@ -333,11 +358,13 @@ TEST_CASE("commands: wrong activity, unknown command, out of order, unknown base
     auto out = w.command("ACTIVATE", "op");
     REQUIRE(out.size() == 1);
     CHECK(status_of(out[0]) == "ACTIVATION_FAILURE");
-    CHECK(out[0].at("payload").at("message") == "ACTIVATE is possible only after status UPDATE_SUCCESS is reported");
+    CHECK(out[0].at("payload").at("message") ==
+          "ACTIVATE is possible only after status UPDATE_SUCCESS is reported");
     CHECK(action_lines(out[0]).size() == 2);
     out = w.command("ROLLBACK", "op");
     CHECK(out[0].at("payload").at("message") ==
-          "ROLLBACK is possible only after status DOWNLOAD_SUCCESS|UPDATE_SUCCESS|ACTIVATION_FAILURE|ACTIVATION_SUCCESS "
+          "ROLLBACK is possible only after status "
+          "DOWNLOAD_SUCCESS|UPDATE_SUCCESS|ACTIVATION_FAILURE|ACTIVATION_SUCCESS "
           "is reported");
     out = w.command("UPDATE", "op", "nope");
     CHECK(json::serialize(out[0].at("payload").at("baseline")) == "\"nope\"");
@@ -359,7 +386,9 @@ TEST_CASE("a new desired state replaces the operation; one without actions or a 
     ua_world w;
     w.add("old", "old:1");
     REQUIRE(w.desired(domain_payload({}), "first").size() == 2);
-    REQUIRE(w.desired(domain_payload({}, R"([{"key":"systemContainers","value":"old"}])"), "nothing").size() == 3);
+    REQUIRE(
+        w.desired(domain_payload({}, R"([{"key":"systemContainers","value":"old"}])"), "nothing").size() ==
+        3);
     CHECK(w.agent.current_operation()->activity_id == "first");
     REQUIRE(w.desired(R"({"domains":[]})", "broken").size() == 1);
     CHECK(w.agent.current_operation()->activity_id == "first");
@@ -376,8 +405,9 @@ TEST_CASE("input arriving while a command runs waits for it, in order") {
     auto started = w.agent.on_message("containersupdate/desiredstate/command",
                                       R"({"activityId":"op","payload":{"command":"DOWNLOAD"}})", ++w.now);
     REQUIRE(w.agent.current() == ua::agent::state::commanding);
-    CHECK(w.agent.on_message("containersupdate/desiredstate/command",
-                             R"({"activityId":"op","payload":{"command":"UPDATE"}})", ++w.now)
+    CHECK(w.agent
+              .on_message("containersupdate/desiredstate/command",
+                          R"({"activityId":"op","payload":{"command":"UPDATE"}})", ++w.now)
               .empty());
     CHECK(w.agent.pending() == 1);
     // A current-state request does not wait.
@@ -387,16 +417,21 @@ TEST_CASE("input arriving while a command runs waits for it, in order") {
     w.settle(std::move(get));
     w.settle(std::move(started));
     std::vector<std::string> seen;
-    for (const auto& p : w.published) seen.push_back(std::string(json::parse(p.payload).at("payload").as_object().contains("status") ? json::parse(p.payload).at("payload").at("status").as_string() : "inventory"));
-    CHECK(seen == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "inventory", "DOWNLOADING", "DOWNLOAD_SUCCESS",
-                                           "UPDATE_SUCCESS"});
+    for (const auto& p : w.published)
+        seen.push_back(std::string(json::parse(p.payload).at("payload").as_object().contains("status")
+                                       ? json::parse(p.payload).at("payload").at("status").as_string()
+                                       : "inventory"));
+    CHECK(seen == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "inventory", "DOWNLOADING",
+                                           "DOWNLOAD_SUCCESS", "UPDATE_SUCCESS"});
     CHECK(w.agent.current() == ua::agent::state::idle);
 }
 
 TEST_CASE("ROLLBACK after a failed activation removes the new container and restores the old one") {
     ua_world w;
     const auto old = w.add("app", "app:1");
-    REQUIRE(w.desired(domain_payload({component("app", "2", image("app:2")), component("extra", "1", image("extra:1"))})).size() == 2);
+    REQUIRE(w.desired(domain_payload(
+                          {component("app", "2", image("app:2")), component("extra", "1", image("extra:1"))}))
+                .size() == 2);
     REQUIRE(statuses(w.command("DOWNLOAD")).back() == "DOWNLOAD_SUCCESS");
     REQUIRE(statuses(w.command("UPDATE")).back() == "UPDATE_SUCCESS");
     // The new "extra" container vanishes before ACTIVATE: its Start fails.
@@ -408,9 +443,10 @@ TEST_CASE("ROLLBACK after a failed activation removes the new container and rest
     CHECK(action_lines(out.back())[1].find("containers:extra ACTIVATION_FAILURE container with ID = ") == 0);
     out = w.command("ROLLBACK");
     CHECK(statuses(out) == std::vector<std::string>{"ROLLBACK", "ROLLBACK", "ROLLBACK", "ROLLBACK_FAILURE"});
-    CHECK(action_lines(out[1])[0] ==
-          "containers:app UPDATE_FAILURE Update unsuccessful, but rollback succeeded - new container instance "
-          "destroyed, old container instance restored.");
+    CHECK(
+        action_lines(out[1])[0] ==
+        "containers:app UPDATE_FAILURE Update unsuccessful, but rollback succeeded - new container instance "
+        "destroyed, old container instance restored.");
     CHECK(action_lines(out.back())[1].find("containers:extra UPDATE_FAILURE container with ID = ") == 0);
     CHECK(w.kanto.containers.size() == 1);
     CHECK(w.kanto.containers.at(old.id()).state().status() == "Running");
@@ -454,8 +490,8 @@ TEST_CASE("fix Q6: a container removed before ACTIVATE fails the activation") {
     w.kanto.containers.erase(c.id());
     auto out = w.command("ACTIVATE");
     CHECK(statuses(out).back() == "ACTIVATION_FAILURE");
-    CHECK(action_lines(out.back())[0] == "containers:app ACTIVATION_FAILURE the container with id = " + c.id() +
-                                             " no longer exists");
+    CHECK(action_lines(out.back())[0] ==
+          "containers:app ACTIVATION_FAILURE the container with id = " + c.id() + " no longer exists");
 }
 
 TEST_CASE("fix Q4: dropping the memory keys clears the limits, so the next apply converges") {
@@ -491,19 +527,23 @@ TEST_CASE("auto_apply: the agent drives DOWNLOAD, UPDATE, ACTIVATE and CLEANUP i
     w.add("other", "other:1");
     auto out = w.send("containersupdate/desiredstate",
                       R"({"activityId":"test-correlation-activity-uuid","payload":)" +
-                          domain_payload({component("hello-world", "latest", image("docker.io/library/hello-world:latest"))}) + "}");
-    CHECK(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "DOWNLOADING", "DOWNLOAD_SUCCESS",
-                                                    "UPDATING", "UPDATE_SUCCESS", "ACTIVATING", "ACTIVATION_SUCCESS",
-                                                    "CLEANUP_SUCCESS", "COMPLETED"});
+                          domain_payload({component("hello-world", "latest",
+                                                    image("docker.io/library/hello-world:latest"))}) +
+                          "}");
+    CHECK(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "DOWNLOADING",
+                                                    "DOWNLOAD_SUCCESS", "UPDATING", "UPDATE_SUCCESS",
+                                                    "ACTIVATING", "ACTIVATION_SUCCESS", "CLEANUP_SUCCESS",
+                                                    "COMPLETED"});
     std::set<std::string> names;
     for (const auto& [id, c] : w.kanto.containers) names.insert(c.name() + ":" + c.state().status());
     CHECK(names == std::set<std::string>{"hello-world:Running", "sua:Running"});
     // A failure: CLEANUP right away, as the update manager does.
     w.fail_at = w.completions + 1;  // the List works, the Create fails
-    out = w.send("containersupdate/desiredstate",
-                 R"({"activityId":"b","payload":)" + domain_payload({component("x", "1", image("x:1"))}) + "}");
-    CHECK(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "DOWNLOADING", "DOWNLOAD_FAILURE",
-                                                    "CLEANUP_SUCCESS", "INCOMPLETE"});
+    out =
+        w.send("containersupdate/desiredstate",
+               R"({"activityId":"b","payload":)" + domain_payload({component("x", "1", image("x:1"))}) + "}");
+    CHECK(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "DOWNLOADING",
+                                                    "DOWNLOAD_FAILURE", "CLEANUP_SUCCESS", "INCOMPLETE"});
     CHECK(w.agent.current_operation() == nullptr);
 }
 
@@ -516,7 +556,8 @@ TEST_CASE("fail at every step: each Kanto-CM completion failing ends in a failur
         w.add("gone", "gone:1");
         w.fail_at = at;
         w.completions = 0;
-        auto out = w.desired(domain_payload({component("keep", "1", image("keep:1")), component("change", "2", image("change:2")),
+        auto out = w.desired(domain_payload({component("keep", "1", image("keep:1")),
+                                             component("change", "2", image("change:2")),
                                              component("new", "1", image("new:1"))}));
         std::vector<std::string> all = statuses(out);
         if (w.agent.current_operation() != nullptr) {
@@ -536,8 +577,9 @@ TEST_CASE("fail at every step: each Kanto-CM completion failing ends in a failur
             if (all.back() != "IDENTIFICATION_FAILED") CHECK(all.back() == "INCOMPLETE");
         } else {  // only the removal of a replaced container may fail quietly (Kanto's rule), but logged
             CHECK(all.back() == "COMPLETED");
-            CHECK(std::any_of(w.logs.begin(), w.logs.end(),
-                              [](const std::string& l) { return l.find("stays (stopped)") != std::string::npos; }));
+            CHECK(std::any_of(w.logs.begin(), w.logs.end(), [](const std::string& l) {
+                return l.find("stays (stopped)") != std::string::npos;
+            }));
         }
     }
 }
@@ -555,8 +597,9 @@ TEST_CASE("current state: on connect and on request, retained, containers by nam
     CHECK(env.at("activityId") == "initial-current-state-1795960478507");
     const auto& nodes = env.at("payload").at("softwareNodes").as_array();
     REQUIRE(nodes.size() == 3);
-    CHECK(json::serialize(nodes[0]) ==
-          R"({"id":"containers-update-agent","version":"1.0.0","name":"Eclipse Kanto Containers Update Agent","parameters":[{"key":"domain","value":"containers"}],"type":"APPLICATION"})");
+    CHECK(
+        json::serialize(nodes[0]) ==
+        R"({"id":"containers-update-agent","version":"1.0.0","name":"Eclipse Kanto Containers Update Agent","parameters":[{"key":"domain","value":"containers"}],"type":"APPLICATION"})");
     CHECK(nodes[1].at("id") == "containers:alpha");
     CHECK(nodes[1].at("version") == "sha256:ab");
     CHECK(nodes[2].at("id") == "containers:zeta");
@@ -574,7 +617,8 @@ TEST_CASE("current state: on connect and on request, retained, containers by nam
 }
 
 TEST_CASE("inventory parameters: Kanto's order, defaults left out unless verbose") {
-    ua::component comp{"rich", "1",
+    ua::component comp{"rich",
+                       "1",
                        {{"image", "ghcr.io/eclipse/kuksa.val/databroker@sha256:7e4b"},
                         {"restartPolicy", "on-failure"},
                         {"restartMaxRetries", "3"},
@@ -592,8 +636,9 @@ TEST_CASE("inventory parameters: Kanto's order, defaults left out unless verbose
     auto c = ua::to_container(comp).container;
     c.set_created("2026-11-29T13:55:09.914754506Z");
     c.mutable_state()->set_status("Created");
-    CHECK(json::serialize(ua::container_parameters(c, false)) ==
-          R"([{"key":"image","value":"ghcr.io/eclipse/kuksa.val/databroker@sha256:7e4b"},{"key":"restartPolicy","value":"on-failure"},{"key":"restartMaxRetries","value":"3"},{"key":"restartTimeout","value":"10s"},{"key":"port","value":"127.0.0.1:30051-30052:50051/tcp"},{"key":"host","value":"databroker-host:host_ip"},{"key":"logMaxSize","value":"1M"},{"key":"logMode","value":"non-blocking"},{"key":"memory","value":"100M"},{"key":"memoryReservation","value":"50M"},{"key":"memorySwap","value":"200M"},{"key":"mount","value":"/tmp:/data:rshared"},{"key":"env","value":"A=1"},{"key":"cmd","value":"sleep"},{"key":"status","value":"Created"},{"key":"created","value":"2026-11-29T13:55:09.914754506Z"}])");
+    CHECK(
+        json::serialize(ua::container_parameters(c, false)) ==
+        R"([{"key":"image","value":"ghcr.io/eclipse/kuksa.val/databroker@sha256:7e4b"},{"key":"restartPolicy","value":"on-failure"},{"key":"restartMaxRetries","value":"3"},{"key":"restartTimeout","value":"10s"},{"key":"port","value":"127.0.0.1:30051-30052:50051/tcp"},{"key":"host","value":"databroker-host:host_ip"},{"key":"logMaxSize","value":"1M"},{"key":"logMode","value":"non-blocking"},{"key":"memory","value":"100M"},{"key":"memoryReservation","value":"50M"},{"key":"memorySwap","value":"200M"},{"key":"mount","value":"/tmp:/data:rshared"},{"key":"env","value":"A=1"},{"key":"cmd","value":"sleep"},{"key":"status","value":"Created"},{"key":"created","value":"2026-11-29T13:55:09.914754506Z"}])");
     const auto verbose = json::serialize(ua::container_parameters(c, true));
     CHECK(verbose.find(R"({"key":"terminal","value":"false"})") != std::string::npos);
     CHECK(verbose.find(R"({"key":"finishedAt"})") != std::string::npos);  // "" has no value key
