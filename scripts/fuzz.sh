@@ -5,9 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 if [[ ! -f build-fuzz/build.ninja ]]; then
-    CXX=clang++ meson setup build-fuzz -Dfuzzing=true -Dwerror=false >/dev/null
+    # The libraries under test get coverage instrumentation and sanitizers too, not only the target.
+    CXX=clang++ CXXFLAGS="-fsanitize=fuzzer-no-link,address,undefined" LDFLAGS="-fsanitize=address,undefined" \
+        meson setup build-fuzz -Dfuzzing=true -Dwerror=false >/dev/null
 fi
-ninja -C build-fuzz tests/fuzz/fuzz-manifest
-mkdir -p build-fuzz/corpus-manifest
-cp -n tests/fuzz/corpus/manifest/* build-fuzz/corpus-manifest/ 2>/dev/null || true
-(cd build-fuzz && ./tests/fuzz/fuzz-manifest -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 corpus-manifest)
+for target in manifest desired-state; do
+    ninja -C build-fuzz "tests/fuzz/fuzz-$target"
+    mkdir -p "build-fuzz/corpus-$target"
+    cp -n "tests/fuzz/corpus/$target"/* "build-fuzz/corpus-$target/" 2>/dev/null || true
+    (cd build-fuzz && "./tests/fuzz/fuzz-$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 \
+        "corpus-$target")
+done

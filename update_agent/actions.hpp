@@ -22,6 +22,7 @@ struct publish {
 };
 // gRPC List; answer with agent::on_listed(tag, ...).
 struct list_containers {
+    explicit list_containers(std::uint64_t t) : tag(t) {}  // emplaced into the variant by every compiler
     std::uint64_t tag;
 };
 // A Kanto-CM call (Create, Start, Stop, Update, Remove, Unpause, Get); answer with
