@@ -2,8 +2,9 @@
 # The main job, end to end: installs what is missing, builds, starts a local mosquitto, the Kanto-CM
 # simulator with a few containers and kanto-twin-bridge, triggers the identity like the Leda docs
 # (mosquitto_pub on edge/thing/response), shows the twin, then stops a container and shows the
-# re-emitted state. Everything runs under $DEMO_DIR and is stopped when the script ends (Ctrl-C, or
-# right after the demo with --no-wait or CI=true).
+# re-emitted state; last, the update agent applies the Leda tutorial's desired state (one
+# mosquitto_pub) and the twin follows. Everything runs under $DEMO_DIR and is stopped when the
+# script ends (Ctrl-C, or right after the demo with --no-wait or CI=true).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -67,12 +68,14 @@ cat > "$demo_dir/config.json" <<CONF
   "grpc_server": {"address_path": "$socket"},
   "things": {"enable": true, "home_dir": "$demo_dir/things",
              "features": ["ContainerFactory", "SoftwareUpdatable", "Metrics"]},
-  "connection": {"broker_url": "tcp://127.0.0.1:$port"}
+  "connection": {"broker_url": "tcp://127.0.0.1:$port"},
+  "update_agent": {"enable": true, "system_containers": ["databroker"], "auto_apply": true}
 }
 CONF
 cat "$demo_dir/config.json"
 "$bridge" --cfg-file "$demo_dir/config.json" 2>"$demo_dir/bridge.log" & pids+=($!)
 mosquitto_sub -h 127.0.0.1 "${mqtt_opts[@]}" -t 'e/#' -v > "$demo_dir/twin.log" & pids+=($!)
+mosquitto_sub -h 127.0.0.1 "${mqtt_opts[@]}" -t 'containersupdate/desiredstatefeedback' > "$demo_dir/feedback.log" & pids+=($!)
 for _ in $(seq 50); do grep -q 'connected to the MQTT broker' "$demo_dir/bridge.log" && break; sleep 0.1; done
 
 identity='{"deviceId":"dummy-namespace:dummy-gateway:dummy-device-id","tenantId":"dummy-tenant-id"}'
@@ -98,8 +101,26 @@ echo "kanto-twin call Container:$web stop --thing $thing"
 sleep 0.5
 python3 scripts/show-twin.py "$demo_dir/twin.log" "$seen"
 
+seen=$(wc -l < "$demo_dir/twin.log")
+
+step "the update agent: the Leda tutorial's desired state (hello-world; databroker is a system container)"
+echo "mosquitto_pub${mqtt_opts[*]:+ ${mqtt_opts[*]}} -t containersupdate/desiredstate -f examples/update-agent/hello-world.json"
+mosquitto_pub -h 127.0.0.1 "${mqtt_opts[@]}" -t containersupdate/desiredstate -f examples/update-agent/hello-world.json
+for _ in $(seq 100); do grep -q '"status":"\(COMPLETED\|INCOMPLETE\)"' "$demo_dir/feedback.log" && break; sleep 0.1; done
+python3 - "$demo_dir/feedback.log" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    p = json.loads(line)["payload"]
+    actions = ", ".join(f'{a["component"]["id"]} {a["status"]}' for a in p.get("actions", []))
+    print(f'  {p["status"]:<20} {actions}')
+PY
+"$ctl" --socket "$socket" list
+sleep 0.5
+step "the twin follows"
+python3 scripts/show-twin.py "$demo_dir/twin.log" "$seen"
+
 echo
-echo "Bridge log: $demo_dir/bridge.log   Twin messages: $demo_dir/twin.log"
+echo "Bridge log: $demo_dir/bridge.log   Twin messages: $demo_dir/twin.log   Update feedback: $demo_dir/feedback.log"
 if [[ $wait_at_end == yes ]]; then
     echo "Everything keeps running; press Ctrl-C to stop. Try:"
     echo "  $ctl --socket $socket pause $broker"
