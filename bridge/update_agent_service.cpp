@@ -12,7 +12,8 @@ namespace asio = boost::asio;
 namespace {
 
 std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -28,7 +29,8 @@ update_agent::agent_config update_agent_config(const config& cfg) {
     return c;
 }
 
-update_agent_service::update_agent_service(adapters& shared) : a_(shared), core_(update_agent_config(shared.cfg)) {}
+update_agent_service::update_agent_service(adapters& shared)
+    : a_(shared), core_(update_agent_config(shared.cfg)) {}
 
 template <class F>
 void update_agent_service::feed(F&& input) {

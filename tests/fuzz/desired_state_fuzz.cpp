@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     update_agent::agent agent({});
     auto out = agent.on_message("containersupdate/desiredstate", text, 1);
     for (const auto& a : out) {
-        if (const auto* l = std::get_if<update_agent::list_containers>(&a)) (void)agent.on_listed(l->tag, true, {}, {}, 2);
+        if (const auto* l = std::get_if<update_agent::list_containers>(&a))
+            (void)agent.on_listed(l->tag, true, {}, {}, 2);
     }
     (void)agent.on_message("containersupdate/desiredstate/command", text, 3);
     return 0;

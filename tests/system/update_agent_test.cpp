@@ -66,16 +66,20 @@ std::string normalized(json::object env, bool without_state = false) {
             auto& ps = params->as_array();
             for (auto& p : ps) {
                 const auto key = p.at("key").as_string();
-                if ((key == "created" || key == "finishedAt") && p.as_object().contains("value")) p.as_object()["value"] = "T";
+                if ((key == "created" || key == "finishedAt") && p.as_object().contains("value"))
+                    p.as_object()["value"] = "T";
             }
-            static const std::set<std::string> state_keys{"status",       "finishedAt",      "exitCode",
-                                                          "restartCount", "manuallyStopped", "startedSuccessfullyBefore"};
-            ps.erase(std::remove_if(ps.begin(), ps.end(), [](const json::value& p) { return p.at("key") == "exitCode"; }),
+            static const std::set<std::string> state_keys{"status",          "finishedAt",
+                                                          "exitCode",        "restartCount",
+                                                          "manuallyStopped", "startedSuccessfullyBefore"};
+            ps.erase(std::remove_if(ps.begin(), ps.end(),
+                                    [](const json::value& p) { return p.at("key") == "exitCode"; }),
                      ps.end());
             if (without_state)
                 ps.erase(std::remove_if(ps.begin(), ps.end(),
                                         [](const json::value& p) {
-                                            return state_keys.count(std::string(p.at("key").as_string())) != 0;
+                                            return state_keys.count(std::string(p.at("key").as_string())) !=
+                                                   0;
                                         }),
                          ps.end());
         }
@@ -167,7 +171,8 @@ struct ua_session {
     }
     std::pair<std::string, json::object> next(std::chrono::milliseconds timeout = 15000ms) {
         auto m = observer->next(timeout);
-        REQUIRE_MESSAGE(m.has_value(), "no message from the update agent; its log:\n" << (bridge ? bridge->log() : ""));
+        REQUIRE_MESSAGE(m.has_value(), "no message from the update agent; its log:\n"
+                                           << (bridge ? bridge->log() : ""));
         return {m->topic, json::parse(m->payload).as_object()};
     }
     std::vector<json::object> feedback_until(const std::string& last_status) {
@@ -179,9 +184,12 @@ struct ua_session {
             if (env.at("payload").at("status").as_string() == last_status) return out;
         }
     }
-    void publish(const std::string& topic, const std::string& payload, int qos = 1) { driver->publish(topic, payload, qos); }
+    void publish(const std::string& topic, const std::string& payload, int qos = 1) {
+        driver->publish(topic, payload, qos);
+    }
     void desired(const std::string& activity, const std::string& payload) {
-        publish("containersupdate/desiredstate", R"({"activityId":")" + activity + R"(","payload":)" + payload + "}");
+        publish("containersupdate/desiredstate",
+                R"({"activityId":")" + activity + R"(","payload":)" + payload + "}");
     }
     void command(const std::string& activity, const std::string& name) {
         publish("containersupdate/desiredstate/command",
@@ -206,7 +214,8 @@ std::vector<std::string> statuses(const std::vector<json::object>& feedback) {
     return out;
 }
 
-const std::string hello_world_seed = R"({"domains":[{"id":"containers","config":[],"components":[{"id":"hello-world","version":"latest","config":[{"key":"image","value":"docker.io/library/hello-world:latest"}]}]}]})";
+const std::string hello_world_seed =
+    R"({"domains":[{"id":"containers","config":[],"components":[{"id":"hello-world","version":"latest","config":[{"key":"image","value":"docker.io/library/hello-world:latest"}]}]}]})";
 
 // The recording's last step ran into a race of the original (its restart manager started the
 // container before ACTIVATE's Start): we make sure it runs instead, so ACTIVATE succeeds.
@@ -218,13 +227,16 @@ std::vector<std::string> fixed_race_step(const std::string& command) {
         R"("message":"No changes detected, existing container will be check only if it is running."})";
     const std::string running = R"("message":"Existing container instance is running."})";
     auto env = [](const std::string& status, const std::string& actions) {
-        return R"({"activityId":"rp-only-9","payload":{"status":")" + status + R"(","actions":[)" + actions + "]}}";
+        return R"({"activityId":"rp-only-9","payload":{"status":")" + status + R"(","actions":[)" + actions +
+               "]}}";
     };
     const auto done = hw + R"("status":"ACTIVATION_SUCCESS",)" + updated + "," + sensor +
                       R"("status":"ACTIVATION_SUCCESS",)" + running;
     if (command == "ACTIVATE") {
-        return {env("ACTIVATING", hw + R"("status":"ACTIVATING",)" + updated + "," + sensor + R"("status":"IDENTIFIED",)" + check),
-                env("ACTIVATING", hw + R"("status":"ACTIVATION_SUCCESS",)" + updated + "," + sensor + R"("status":"ACTIVATING",)" + check),
+        return {env("ACTIVATING", hw + R"("status":"ACTIVATING",)" + updated + "," + sensor +
+                                      R"("status":"IDENTIFIED",)" + check),
+                env("ACTIVATING", hw + R"("status":"ACTIVATION_SUCCESS",)" + updated + "," + sensor +
+                                      R"("status":"ACTIVATING",)" + check),
                 env("ACTIVATION_SUCCESS", done)};
     }
     return {env("CLEANUP_SUCCESS", done), env("COMPLETED", done)};
@@ -274,12 +286,14 @@ TEST_CASE("update agent conformance: the real Kanto-CM update agent's recording,
             expected.push_back(normalized(env));
         }
         const auto& payload = in.at("payload");
-        const std::string activity =
-            payload.is_object() && payload.as_object().contains("activityId") ? std::string(payload.at("activityId").as_string()) : "";
+        const std::string activity = payload.is_object() && payload.as_object().contains("activityId")
+                                         ? std::string(payload.at("activityId").as_string())
+                                         : "";
         CAPTURE(i + 1);
         CAPTURE(activity);
         // What the recording script did to the containers before these inputs.
-        if (activity == "cua-check-4" && topic == "containersupdate/desiredstate") s.cm.stop(s.cm.id_of("sensor"));
+        if (activity == "cua-check-4" && topic == "containersupdate/desiredstate")
+            s.cm.stop(s.cm.id_of("sensor"));
         if (activity == "rp-only-6" && topic == "containersupdate/desiredstate") {
             for (const auto& c : s.cm.list()) s.cm.remove(c.id());
         }
@@ -287,7 +301,8 @@ TEST_CASE("update agent conformance: the real Kanto-CM update agent's recording,
             const std::string cmd(payload.at("payload").at("command").as_string());
             if (cmd == "ACTIVATE" || cmd == "CLEANUP") {
                 expected.clear();
-                for (const auto& e : fixed_race_step(cmd)) expected.push_back(normalized(json::parse(e).as_object()));
+                for (const auto& e : fixed_race_step(cmd))
+                    expected.push_back(normalized(json::parse(e).as_object()));
             }
         }
         s.publish(topic, payload.is_string() ? std::string(payload.as_string()) : json::serialize(payload),
@@ -328,7 +343,8 @@ TEST_CASE("update agent: the update manager's flow, a ROLLBACK after a failed ac
     CHECK(statuses(s.feedback_until("DOWNLOAD_SUCCESS")) ==
           std::vector<std::string>{"DOWNLOADING", "DOWNLOADING", "DOWNLOAD_SUCCESS"});
     s.command("u1", "UPDATE");
-    CHECK(statuses(s.feedback_until("UPDATE_SUCCESS")) == std::vector<std::string>{"UPDATING", "UPDATE_SUCCESS"});
+    CHECK(statuses(s.feedback_until("UPDATE_SUCCESS")) ==
+          std::vector<std::string>{"UPDATING", "UPDATE_SUCCESS"});
     s.command("u1", "ACTIVATE");
     auto activation = s.feedback_until("ACTIVATION_FAILURE");
     CHECK(statuses(activation) == std::vector<std::string>{"ACTIVATING", "ACTIVATING", "ACTIVATION_FAILURE"});
@@ -337,14 +353,18 @@ TEST_CASE("update agent: the update manager's flow, a ROLLBACK after a failed ac
     CHECK_FALSE(failed.at("message").as_string().empty());
     s.command("u1", "ROLLBACK");
     auto rollback = s.feedback_until("ROLLBACK_SUCCESS");
-    CHECK(statuses(rollback) == std::vector<std::string>{"ROLLBACK", "ROLLBACK", "ROLLBACK", "ROLLBACK_SUCCESS"});
+    CHECK(statuses(rollback) ==
+          std::vector<std::string>{"ROLLBACK", "ROLLBACK", "ROLLBACK", "ROLLBACK_SUCCESS"});
     const auto& actions = rollback.back().at("payload").at("actions").as_array();
     CHECK(actions[0].at("message") ==
-          "Update unsuccessful, but rollback succeeded - new container instance destroyed, old container instance "
+          "Update unsuccessful, but rollback succeeded - new container instance destroyed, old container "
+          "instance "
           "restored.");
-    CHECK(actions[1].at("message") == "Update unsuccessful, but rollback succeeded - new container instance destroyed.");
+    CHECK(actions[1].at("message") ==
+          "Update unsuccessful, but rollback succeeded - new container instance destroyed.");
     s.command("u1", "CLEANUP");
-    CHECK(statuses(s.feedback_until("INCOMPLETE")) == std::vector<std::string>{"CLEANUP_SUCCESS", "INCOMPLETE"});
+    CHECK(statuses(s.feedback_until("INCOMPLETE")) ==
+          std::vector<std::string>{"CLEANUP_SUCCESS", "INCOMPLETE"});
     // Back where it started: only the old container, running again.
     const auto left = s.cm.list();
     REQUIRE(left.size() == 1);
@@ -368,15 +388,19 @@ TEST_CASE("update agent: the current state is retained and published again after
     // The broker restarts: the agent reconnects, subscribes again and publishes a new one.
     s.broker.restart();
     s.observe();
-    REQUIRE(harness::eventually([&] {
-        auto m = s.observer->next(500ms);
-        return m && m->topic == current_topic &&
-               std::string(json::parse(m->payload).at("activityId").as_string()).rfind("initial-current-state-", 0) == 0;
-    }, 30000ms));
+    REQUIRE(harness::eventually(
+        [&] {
+            auto m = s.observer->next(500ms);
+            return m && m->topic == current_topic &&
+                   std::string(json::parse(m->payload).at("activityId").as_string())
+                           .rfind("initial-current-state-", 0) == 0;
+        },
+        30000ms));
     CHECK(s.probe().empty());  // and answers requests again
 }
 
-TEST_CASE("update agent: Kanto-CM going away during DOWNLOAD gives DOWNLOAD_FAILURE, then the agent node only") {
+TEST_CASE(
+    "update agent: Kanto-CM going away during DOWNLOAD gives DOWNLOAD_FAILURE, then the agent node only") {
     ua_session s({"--pull-delay", "slow-image=3000"}, {"--things-enable=false", "--ua-enable"});
     s.start_bridge();
     s.desired("k1", R"({"domains":[{"id":"containers","components":[
@@ -390,7 +414,8 @@ TEST_CASE("update agent: Kanto-CM going away during DOWNLOAD gives DOWNLOAD_FAIL
     CHECK(action.at("status") == "DOWNLOAD_FAILURE");
     CHECK_FALSE(action.at("message").as_string().empty());
     s.command("k1", "CLEANUP");
-    CHECK(statuses(s.feedback_until("INCOMPLETE")) == std::vector<std::string>{"CLEANUP_SUCCESS", "INCOMPLETE"});
+    CHECK(statuses(s.feedback_until("INCOMPLETE")) ==
+          std::vector<std::string>{"CLEANUP_SUCCESS", "INCOMPLETE"});
     s.publish("containersupdate/currentstate/get", R"({"activityId":"after","payload":{}})");
     auto [topic, env] = s.next();
     CHECK(topic == current_topic);
@@ -412,14 +437,16 @@ TEST_CASE("update agent: the seed's desired state with auto_apply deploys hello-
               R"({"activityId":"test-correlation-activity-uuid","payload":)" + hello_world_seed + "}", 0);
     CHECK(statuses(s.feedback_until("COMPLETED")) ==
           std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "DOWNLOADING", "DOWNLOAD_SUCCESS", "UPDATING",
-                                   "UPDATE_SUCCESS", "ACTIVATING", "ACTIVATION_SUCCESS", "CLEANUP_SUCCESS", "COMPLETED"});
+                                   "UPDATE_SUCCESS", "ACTIVATING", "ACTIVATION_SUCCESS", "CLEANUP_SUCCESS",
+                                   "COMPLETED"});
     std::map<std::string, std::string> status;
     for (const auto& c : s.cm.list()) status[c.name()] = c.state().status();
     CHECK(status == std::map<std::string, std::string>{{"hello-world", "Running"}, {"sua", "Running"}});
     const auto hello = s.cm.id_of("hello-world");
     REQUIRE(twin.wait_for_request());
     twin.send_identity();
-    auto seen = twin.until([&](const harness::twin_message& m) { return m.path() == "/features/Container:" + hello; });
+    auto seen = twin.until(
+        [&](const harness::twin_message& m) { return m.path() == "/features/Container:" + hello; });
     REQUIRE_FALSE(seen.empty());
     CHECK(seen.back().path() == "/features/Container:" + hello);
     CHECK(seen.back().value().at("properties").at("status").at("state").at("status") == "RUNNING");
