@@ -86,16 +86,26 @@ actions command_run::on_done(std::uint64_t call_id, const kanto::result& r, cons
     actions out;
     if (call_id != call_ || finished()) return out;
     sink_ = &sink;
-    auto& a = current_action();
     const auto error = r.error.empty() ? std::string("Kanto-CM failed without a reason") : r.error;
+    if (state_ == state::removing_old) {
+        old_removed(r.ok, error, out);
+    } else if (state_ == state::starting || state_ == state::rechecking) {
+        start_answered(r, error, out);
+    } else if (!r.ok) {
+        action_failed(error, out);
+    } else {
+        succeeded(r, out);
+    }
+    return out;
+}
+
+void command_run::succeeded(const kanto::result& r, actions& out) {
+    auto& a = current_action();
     switch (state_) {
         case state::creating:
-            if (!r.ok) return action_failed(error, out), out;
             if (r.container) a.created_id = r.container->id();
-            action_succeeded(created_text, out);
-            break;
+            return action_succeeded(created_text, out);
         case state::inspecting_old:
-            if (!r.ok) return action_failed(error, out), out;
             if (r.container && running_or_paused(*r.container)) {
                 kcm::svc::StopContainerRequest stop;
                 stop.set_id(a.current->id());
@@ -103,92 +113,64 @@ actions command_run::on_done(std::uint64_t call_id, const kanto::result& r, cons
                 options->set_force(true);
                 options->set_signal("SIGTERM");
                 options->set_timeout(0);  // Kanto-CM's default stop timeout
-                call(std::move(stop), state::stopping_old, out);
-            } else {
-                action_succeeded(stopped_text, out);  // not running, or already gone
+                return call(std::move(stop), state::stopping_old, out);
             }
-            break;
+            return action_succeeded(stopped_text, out);  // not running, or already gone
         case state::stopping_old:
-            if (!r.ok) return action_failed(error, out), out;
-            action_succeeded(stopped_text, out);
-            break;
+            return action_succeeded(stopped_text, out);
         case state::updating:
-            if (!r.ok) return action_failed(error, out), out;
-            if (phase_ == phase::rollback) {
-                after_ensure_ = rolled_back_update;
-                ensure_running(a.current->id(), out);
-            } else {
-                action_succeeded(updated_text, out);
-            }
-            break;
+            if (phase_ != phase::rollback) return action_succeeded(updated_text, out);
+            after_ensure_ = rolled_back_update;
+            return ensure_running(a.current->id(), out);
         case state::inspecting:
-            if (!r.ok) return action_failed(error, out), out;
             if (!r.container) {
-                return action_failed(
-                           fmt::format("the container with id = {} no longer exists", a.current->id()), out),
-                       out;
+                return action_failed(fmt::format("the container with id = {} no longer exists", ensure_id_),
+                                     out);
             }
-            if (r.container->state().status() == "Running") {
-                action_succeeded(after_ensure_, out);
-            } else if (r.container->state().status() == "Paused") {
-                call(with_id<kcm::svc::UnpauseContainerRequest>(r.container->id()), state::unpausing, out);
-            } else {
-                call(with_id<kcm::svc::StartContainerRequest>(r.container->id()), state::starting, out);
+            if (r.container->state().status() == "Running") return action_succeeded(after_ensure_, out);
+            if (r.container->state().status() == "Paused") {
+                return call(with_id<kcm::svc::UnpauseContainerRequest>(ensure_id_), state::unpausing, out);
             }
-            break;
+            return call(with_id<kcm::svc::StartContainerRequest>(ensure_id_), state::starting, out);
         case state::unpausing:
-            if (!r.ok) return action_failed(error, out), out;
-            action_succeeded(after_ensure_, out);
-            break;
-        case state::starting:
-            if (r.ok) {
-                action_succeeded(after_ensure_, out);
-            } else {
-                // Kanto-CM's restart manager may have started it meanwhile (a restart policy that
-                // was just set to "always"): then it runs, which is all that was asked.
-                start_error_ = error;
-                call(with_id<kcm::svc::GetContainerRequest>(ensure_id_), state::rechecking, out);
-            }
-            break;
-        case state::rechecking:
-            if (r.ok && r.container && r.container->state().status() == "Running") {
-                action_succeeded(after_ensure_, out);
-            } else {
-                action_failed(start_error_, out);
-            }
-            break;
+            return action_succeeded(after_ensure_, out);
         case state::starting_new:
-            if (!r.ok) return action_failed(error, out), out;
-            action_succeeded(started_text, out);
-            break;
+            return action_succeeded(started_text, out);
         case state::removing_new:
-            if (!r.ok) return action_failed(error, out), out;
-            if (a.type == action_type::recreate) {
-                after_ensure_ = rolled_back_recreate;
-                ensure_running(a.current->id(), out);
-            } else {
-                action_succeeded(rolled_back_create, out);
-            }
-            break;
-        case state::removing_old:
-            if (a.type == action_type::destroy && a.status == "UPDATE_SUCCESS") {
-                a.status = r.ok ? "REMOVAL_SUCCESS" : "REMOVAL_FAILURE";
-                a.message = r.ok ? removed_text : error;
-                failed_ = failed_ || !r.ok;
-            } else if (!r.ok) {  // a recreate's old container: left as it is, as in Kanto
-                out.push_back(
-                    log{log_level::warn, fmt::format("update agent: the replaced container {} of {} "
-                                                     "stays (stopped): removing it failed: {}",
-                                                     a.current->id(), a.component_id, error)});
-            }
-            ++pos_;
-            cleanup_next(out);
-            break;
-        case state::idle:
-        case state::done:
-            break;
+            if (a.type != action_type::recreate) return action_succeeded(rolled_back_create, out);
+            after_ensure_ = rolled_back_recreate;
+            return ensure_running(a.current->id(), out);
+        default:
+            return;
     }
-    return out;
+}
+
+void command_run::start_answered(const kanto::result& r, const std::string& error, actions& out) {
+    if (state_ == state::starting) {
+        if (r.ok) return action_succeeded(after_ensure_, out);
+        // Kanto-CM's restart manager may have started it meanwhile (a restart policy just set to
+        // "always"): then it runs, which is all that was asked.
+        start_error_ = error;
+        return call(with_id<kcm::svc::GetContainerRequest>(ensure_id_), state::rechecking, out);
+    }
+    if (r.ok && r.container && r.container->state().status() == "Running")
+        return action_succeeded(after_ensure_, out);
+    action_failed(start_error_, out);
+}
+
+void command_run::old_removed(bool ok, const std::string& error, actions& out) {
+    auto& a = current_action();
+    if (a.type == action_type::destroy && a.status == "UPDATE_SUCCESS") {
+        a.status = ok ? "REMOVAL_SUCCESS" : "REMOVAL_FAILURE";
+        a.message = ok ? removed_text : error;
+        failed_ = failed_ || !ok;
+    } else if (!ok) {  // a recreate's old container: left as it is, as in Kanto
+        out.push_back(log{log_level::warn, fmt::format("update agent: the replaced container {} of {} stays "
+                                                       "(stopped): removing it failed: {}",
+                                                       a.current->id(), a.component_id, error)});
+    }
+    ++pos_;
+    cleanup_next(out);
 }
 
 bool command_run::handles(const component_action& a) const {

@@ -59,6 +59,9 @@ class command_run {
     bool finished() const { return state_ == state::done; }
 
   private:
+    void succeeded(const kanto::result& r, actions& out);
+    void start_answered(const kanto::result& r, const std::string& error, actions& out);
+    void old_removed(bool ok, const std::string& error, actions& out);
     void next(actions& out);
     bool handles(const component_action& a) const;
     void begin_action(component_action& a, actions& out);
