@@ -157,21 +157,9 @@ void agent::desired_state(inbound_envelope env, std::int64_t now, actions& out) 
 actions agent::on_listed(std::uint64_t tag, bool ok, const std::string& error,
                          const std::vector<kcm::types::Container>& containers, std::int64_t now_ms) {
     actions out;
-    if (auto it = inventory_requests_.find(tag); it != inventory_requests_.end()) {
-        const auto activity = std::move(it->second);
-        inventory_requests_.erase(it);
-        auto sorted = ok ? containers : std::vector<kcm::types::Container>{};
-        if (!ok) {
-            out.push_back(
-                log{log_level::warn,
-                    fmt::format("update agent: listing the containers failed ({}): the current state "
-                                "\"{}\" shows the agent only",
-                                error, activity)});
-        }
-        std::stable_sort(sorted.begin(), sorted.end(),
-                         [](const auto& a, const auto& b) { return a.name() < b.name(); });
-        out.push_back(publish{topics_.current_state,
-                              encode_envelope(activity, now_ms, inventory(sorted, inventory_)), true});
+    if (tag == inventory_tag_ && tag != 0) {
+        inventory_tag_ = 0;
+        answer_inventory(ok, error, containers, now_ms, out);
         return out;
     }
     if (tag != identify_tag_ || state_ != state::identifying) return out;
@@ -298,9 +286,44 @@ void agent::run_finished(std::int64_t now, actions& out) {
 }
 
 void agent::request_inventory(std::string activity_id, actions& out) {
-    const auto tag = next_tag_++;
-    inventory_requests_.emplace(tag, std::move(activity_id));
-    out.emplace_back(std::in_place_type<list_containers>, tag);
+    if (inventory_waiting_.size() >= cfg_.max_pending) {
+        out.push_back(
+            log{log_level::error, fmt::format("update agent: dropped the current-state request \"{}\": {} "
+                                              "are already waiting",
+                                              activity_id, inventory_waiting_.size())});
+        return;
+    }
+    inventory_waiting_.push_back(std::move(activity_id));
+    list_for_inventory(out);
+}
+
+// One List at a time serves every request that arrived before it was sent.
+void agent::list_for_inventory(actions& out) {
+    if (inventory_tag_ != 0 || inventory_waiting_.empty()) return;
+    inventory_listing_ = std::move(inventory_waiting_);
+    inventory_waiting_.clear();
+    inventory_tag_ = next_tag_++;
+    out.emplace_back(std::in_place_type<list_containers>, inventory_tag_);
+}
+
+void agent::answer_inventory(bool ok, const std::string& error,
+                             const std::vector<kcm::types::Container>& containers, std::int64_t now,
+                             actions& out) {
+    auto sorted = ok ? containers : std::vector<kcm::types::Container>{};
+    if (!ok) {
+        out.push_back(
+            log{log_level::warn, fmt::format("update agent: listing the containers failed ({}): the current "
+                                             "state shows the agent only",
+                                             error)});
+    }
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.name() < b.name(); });
+    const auto payload = inventory(sorted, inventory_);
+    for (const auto& activity : inventory_listing_) {
+        out.push_back(publish{topics_.current_state, encode_envelope(activity, now, payload), true});
+    }
+    inventory_listing_.clear();
+    list_for_inventory(out);
 }
 
 void agent::feedback(const std::string& activity_id, std::int64_t now, const std::string& status,

@@ -6,14 +6,14 @@
 //                     with actions replaces the current one;
 //   command        -> for the current operation's activityId only: DOWNLOAD, UPDATE, ACTIVATE,
 //                     ROLLBACK, CLEANUP on all actions or on one baseline (command_run);
-//   currentstate/get, connect -> List, the inventory (retained), at once.
+//   currentstate/get, connect -> List, the inventory (retained), at once; requests arriving while
+//                     a List is in flight share the next one.
 // Desired states and commands are handled one at a time in arrival order: those arriving meanwhile
 // wait in a bounded queue.
 #pragma once
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,6 +77,10 @@ class agent {
     void run_finished(std::int64_t now, actions& out);
     void drain(std::int64_t now, actions& out);
     void request_inventory(std::string activity_id, actions& out);
+    void list_for_inventory(actions& out);
+    void answer_inventory(bool ok, const std::string& error,
+                          const std::vector<kcm::types::Container>& containers, std::int64_t now,
+                          actions& out);
     void feedback(const std::string& activity_id, std::int64_t now, const std::string& status,
                   const std::string& message, const std::string& baseline,
                   const std::vector<component_action>* list, actions& out);
@@ -87,7 +91,9 @@ class agent {
     state state_ = state::idle;
     std::deque<input> queue_;
     std::uint64_t next_tag_ = 1, next_call_ = 1;
-    std::map<std::uint64_t, std::string> inventory_requests_;  // List tag -> activityId
+    std::uint64_t inventory_tag_ = 0;             // the List in flight for current-state requests
+    std::vector<std::string> inventory_listing_;  // the requests it answers (activityIds)
+    std::vector<std::string> inventory_waiting_;  // those that arrived since it was sent
     std::uint64_t identify_tag_ = 0;
     std::string identifying_activity_;
     std::optional<prepared_state> prepared_;

@@ -649,3 +649,26 @@ TEST_CASE("inventory parameters: Kanto's order, defaults left out unless verbose
     CHECK(kanto::format_go_seconds(3600) == "1h0m0s");
     CHECK(kanto::format_go_seconds(3661) == "1h1m1s");
 }
+
+TEST_CASE("current-state requests share one List at a time; a flood is bounded") {
+    ua::agent_config cfg;
+    cfg.max_pending = 3;
+    ua_world w(cfg);
+    auto get = [&](const std::string& id) {
+        return w.agent.on_message("containersupdate/currentstate/get", R"({"activityId":")" + id + R"("})",
+                                  ++w.now);
+    };
+    auto first = get("g1");
+    REQUIRE(first.size() == 1);
+    CHECK(std::holds_alternative<ua::list_containers>(first[0]));
+    for (const char* id : {"g2", "g3", "g4"}) CHECK(get(id).empty());  // wait for the next List
+    auto dropped = get("g5");
+    REQUIRE(dropped.size() == 1);
+    CHECK(std::get<ua::log>(dropped[0]).text.find("g5") != std::string::npos);
+    w.settle(std::move(first));  // answers g1, then one List for g2-g4
+    std::vector<std::string> answered;
+    for (const auto& p : w.published)
+        answered.emplace_back(json::parse(p.payload).at("activityId").as_string());
+    CHECK(answered == std::vector<std::string>{"g1", "g2", "g3", "g4"});
+    CHECK(w.completions == 2);
+}
