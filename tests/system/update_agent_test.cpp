@@ -1,5 +1,6 @@
 // The update agent end to end: real mosquitto + kanto-cm-sim + kanto-twin-bridge. The recording of
-// the real Kanto-CM update agent replayed message for message; the update manager's flow with a
+// the real Kanto-CM update agent replayed message for message; Kanto's conformance vectors (the
+// five-container fixture through every phase among them); the update manager's flow with a
 // ROLLBACK; the current state retained and published again on reconnect; Kanto-CM failing during
 // a phase; the seed's flow with auto_apply and the twin showing the result.
 #include <doctest/doctest.h>
@@ -113,6 +114,11 @@ struct cm_client {
         kcm::svc::StartContainerRequest req;
         req.set_id(id);
         REQUIRE(stub->Start(rpc_context().get(), req, &empty).ok());
+    }
+    void pause(const std::string& id) {
+        kcm::svc::PauseContainerRequest req;
+        req.set_id(id);
+        REQUIRE(stub->Pause(rpc_context().get(), req, &empty).ok());
     }
     void stop(const std::string& id) {
         kcm::svc::StopContainerRequest req;
@@ -450,4 +456,149 @@ TEST_CASE("update agent: the seed's desired state with auto_apply deploys hello-
     REQUIRE_FALSE(seen.empty());
     CHECK(seen.back().path() == "/features/Container:" + hello);
     CHECK(seen.back().value().at("properties").at("status").at("state").at("status") == "RUNNING");
+}
+
+namespace {
+
+// "<component id> <status> <message>" of each action of one feedback.
+std::vector<std::string> action_lines(const json::object& feedback) {
+    std::vector<std::string> out;
+    const auto& p = feedback.at("payload").as_object();
+    if (!p.contains("actions")) return out;
+    for (const auto& a : p.at("actions").as_array()) {
+        out.push_back(std::string(a.at("component").at("id").as_string()) + " " +
+                      std::string(a.at("status").as_string()) + " " +
+                      std::string(a.at("message").as_string()));
+    }
+    return out;
+}
+
+std::string components(const std::vector<std::pair<std::string, std::string>>& name_image) {
+    std::string out;
+    for (const auto& [name, image] : name_image) {
+        const auto version = image.substr(image.rfind(':') + 1);
+        out += std::string(out.empty() ? "" : ",") + R"({"id":")" + name + R"(","version":")" + version +
+               R"(","config":[{"key":"image","value":")" + image + R"("}]})";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("update agent: the conformance vectors end to end") {
+    ua_session s({}, {"--things-enable=false", "--ua-enable", "--ua-system-containers", "syslib"});
+    s.start_bridge();
+    const std::string destroy = "Existing container will be destroyed, no longer needed.";
+    const std::string check = "No changes detected, existing container will be check only if it is running.";
+    const std::string create = "New container will be created and started.";
+    auto remove_all = [&] {
+        for (const auto& c : s.cm.list()) s.cm.remove(c.id());
+    };
+
+    // 1: an empty desired state.
+    s.publish("containersupdate/desiredstate", "{}");
+    auto f = s.feedback_until("IDENTIFICATION_FAILED");
+    REQUIRE(f.size() == 1);
+    CHECK(
+        json::serialize(f[0].at("payload")) ==
+        R"({"status":"IDENTIFICATION_FAILED","message":"one domain expected in desired state specification, but got 0"})");
+
+    // 2: nothing desired, nothing there.
+    s.desired("v2", R"({"domains":[{"id":"containers","components":[]}]})");
+    f = s.feedback_until("COMPLETED");
+    CHECK(statuses(f) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED", "COMPLETED"});
+    CHECK_FALSE(f[1].at("payload").as_object().contains("actions"));
+
+    // 3: an existing container nobody wants.
+    const auto tc = s.cm.create(R"({"name":"test-container","image":{"name":"test-container:1.2.3"}})");
+    s.desired("v3", R"({"domains":[{"id":"containers"}]})");
+    f = s.feedback_until("IDENTIFIED");
+    CHECK(action_lines(f.back()) ==
+          std::vector<std::string>{"containers:test-container IDENTIFIED " + destroy});
+    CHECK(f.back().at("payload").at("actions").as_array()[0].at("component").at("version") == "1.2.3");
+
+    // 4: a configured system container is left out.
+    s.cm.remove(tc);
+    s.cm.create(R"({"name":"syslib","image":{"name":"syslib:1.0.0"}})");
+    s.cm.create(R"({"name":"test-container2","image":{"name":"test-container2:11.22.33"}})");
+    s.desired("v4", R"({"domains":[{"id":"containers","components":[)" +
+                        components({{"syslib", "syslib:1.2.0"},
+                                    {"test-container", "test-container:1.2.3"},
+                                    {"test-container2", "test-container2:11.22.33"}}) +
+                        "]}]}");
+    f = s.feedback_until("IDENTIFIED");
+    CHECK(action_lines(f.back()) ==
+          std::vector<std::string>{"containers:test-container IDENTIFIED " + create,
+                                   "containers:test-container2 IDENTIFIED " + check});
+
+    // 6 and 8: the domain's systemContainers replace the configured ones; versions from images.
+    s.cm.create(R"({"name":"sys-container-1","image":{"name":"s:1"}})");
+    s.cm.create(R"({"name":"corelib","image":{"name":"c:1"}})");
+    s.cm.create(R"({"name":"digest","image":{"name":"localhost:5000/x@sha256:abc"}})");
+    s.desired(
+        "v6",
+        R"({"domains":[{"id":"containers","config":[{"key":"systemContainers","value":"sys-container-1, corelib"}]}]})");
+    f = s.feedback_until("IDENTIFIED");
+    CHECK(action_lines(f.back()) ==
+          std::vector<std::string>{"containers:digest IDENTIFIED " + destroy,
+                                   "containers:syslib IDENTIFIED " + destroy,
+                                   "containers:test-container2 IDENTIFIED " + destroy});
+    CHECK(f.back().at("payload").at("actions").as_array()[0].at("component").at("version") == "sha256:abc");
+
+    // 5: the five-container fixture through every phase, with baselines.
+    remove_all();
+    const auto c1 = s.cm.create(R"({"name":"c1","image":{"name":"c1:1"}})");
+    s.cm.start(c1);
+    s.cm.pause(c1);
+    const auto c2 = s.cm.create(R"({"name":"c2","image":{"name":"c2:1"}})");
+    s.cm.start(c2);
+    const auto c3 = s.cm.create(R"({"name":"c3","image":{"name":"c3:1"}})");
+    s.cm.start(c3);
+    const auto c5 = s.cm.create(R"({"name":"c5","image":{"name":"c5:1"}})");
+    s.cm.start(c5);
+    s.cm.stop(c5);
+    s.desired(
+        "v5",
+        R"({"baselines":[{"title":"a","components":["containers:c1","containers:c2"]},
+                                     {"title":"b","components":["containers:c3","containers:c4"]}],
+                        "domains":[{"id":"containers","components":[)" +
+            components({{"c1", "c1:1"}, {"c2", "c2:2"}}) +
+            R"(,{"id":"c3","version":"1","config":[{"key":"image","value":"c3:1"},{"key":"restartPolicy","value":"no"}]},)" +
+            components({{"c4", "c4:1"}}) + "]}]}");
+    f = s.feedback_until("IDENTIFIED");
+    CHECK(action_lines(f.back()) ==
+          std::vector<std::string>{
+              "containers:c1 IDENTIFIED " + check,
+              "containers:c2 IDENTIFIED Existing container will be destroyed and replaced by a new one.",
+              "containers:c3 IDENTIFIED Existing container will be updated with new configuration.",
+              "containers:c4 IDENTIFIED " + create, "containers:c5 IDENTIFIED " + destroy});
+    s.command("v5", "DOWNLOAD");
+    CHECK(statuses(s.feedback_until("DOWNLOAD_SUCCESS")) ==
+          std::vector<std::string>{"DOWNLOADING", "DOWNLOADING", "DOWNLOAD_SUCCESS"});
+    s.command("v5", "UPDATE");
+    f = s.feedback_until("UPDATE_SUCCESS");
+    CHECK(statuses(f) == std::vector<std::string>{"UPDATING", "UPDATING", "UPDATING", "UPDATE_SUCCESS"});
+    s.command("v5", "ACTIVATE");
+    f = s.feedback_until("ACTIVATION_SUCCESS");
+    CHECK(statuses(f) == std::vector<std::string>{"ACTIVATING", "ACTIVATING", "ACTIVATING", "ACTIVATING",
+                                                  "ACTIVATION_SUCCESS"});
+    CHECK(action_lines(f.back()) ==
+          std::vector<std::string>{
+              "containers:c1 ACTIVATION_SUCCESS Existing container instance is running.",
+              "containers:c2 ACTIVATION_SUCCESS New container instance is started.",
+              "containers:c3 ACTIVATION_SUCCESS Container instance is updated with new configuration.",
+              "containers:c4 ACTIVATION_SUCCESS New container instance is started.",
+              "containers:c5 UPDATE_SUCCESS Old container instance is stopped."});
+    s.command("v5", "CLEANUP");
+    f = s.feedback_until("COMPLETED");
+    CHECK(statuses(f) == std::vector<std::string>{"CLEANUP_SUCCESS", "COMPLETED"});
+    std::map<std::string, std::string> state;
+    for (const auto& c : s.cm.list()) {
+        state[c.name()] = c.state().status() + (c.host_config().restart_policy().type() == "no" ? " no" : "");
+        if (c.name() == "c1") CHECK(c.id() == c1);
+        if (c.name() == "c2") CHECK(c.id() != c2);  // the new instance
+    }
+    CHECK(state == std::map<std::string, std::string>{
+                       {"c1", "Running"}, {"c2", "Running"}, {"c3", "Running no"}, {"c4", "Running"}});
+    CHECK(s.probe().empty());
 }
