@@ -602,3 +602,20 @@ TEST_CASE("update agent: the conformance vectors end to end") {
                        {"c1", "Running"}, {"c2", "Running"}, {"c3", "Running no"}, {"c4", "Running"}});
     CHECK(s.probe().empty());
 }
+
+TEST_CASE(
+    "update agent: with the deployment service in the same daemon, the first IDENTIFIED makes it step "
+    "aside") {
+    harness::temp_dir dir;
+    const auto ctr = dir.path() / "containers";
+    std::filesystem::create_directories(ctr);
+    ua_session s({}, {"--things-enable=false", "--ua-enable", "--deployment-enable", "--deployment-ctr-dir",
+                      ctr.string(), "--deployment-home-dir", dir.path().string()});
+    s.start_bridge();
+    s.desired("takeover", R"({"domains":[{"id":"containers","components":[
+        {"id":"app","version":"1","config":[{"key":"image","value":"registry.example/app:1"}]}]}]})");
+    s.feedback_until("IDENTIFIED");
+    const auto marker = dir.path() / "deployment" / "stepped-aside";
+    CHECK(harness::eventually([&] { return std::filesystem::exists(marker); }, 15000ms));
+    CHECK(s.bridge->log().find("stepping aside") != std::string::npos);
+}
