@@ -617,5 +617,6 @@ TEST_CASE(
     s.feedback_until("IDENTIFIED");
     const auto marker = dir.path() / "deployment" / "stepped-aside";
     CHECK(harness::eventually([&] { return std::filesystem::exists(marker); }, 15000ms));
-    CHECK(s.bridge->log().find("stepping aside") != std::string::npos);
+    CHECK(harness::eventually([&] { return s.bridge->log().find("stepping aside") != std::string::npos; },
+                              15000ms));
 }
