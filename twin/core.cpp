@@ -104,7 +104,12 @@ actions core::on_message(const std::string& topic, const std::string& payload) {
     if (topic.rfind("command//", 0) == 0) {
         handle_command(topic, payload, out);
     } else if (topic == identity_response_topic) {
-        if (registration_.on_identity(payload, model_, out) == registration::next_step::start) {
+        if (payload.size() > config_.max_payload) {  // refused unparsed, like a command
+            out.push_back(
+                log{log_level::warn, "ignoring a " + std::to_string(payload.size()) +
+                                         "-byte message on edge/thing/response: larger than the limit of " +
+                                         std::to_string(config_.max_payload) + " bytes"});
+        } else if (registration_.on_identity(payload, model_, out) == registration::next_step::start) {
             start_registration(out);
         }
     }

@@ -19,6 +19,17 @@ std::variant<identity, std::string> parse_identity(std::string_view payload) {
         if (!f->is_string()) return std::string(key) + " is not a string";
         *out = std::string(f->as_string());
     }
+    // The device id names the thing and the tenant the event topic: without the one, or with MQTT
+    // wildcards or separators in either, there is no thing to register.
+    if (id.device_id.empty()) return std::string("no deviceId");
+    for (auto [key, value] : {std::pair<const char*, const std::string*>{"deviceId", &id.device_id},
+                              {"tenantId", &id.tenant_id}}) {
+        for (char c : *value) {
+            if (c == '/' || c == '+' || c == '#' || static_cast<unsigned char>(c) < 0x20) {
+                return std::string(key) + " contains a character that cannot be used in an MQTT topic";
+            }
+        }
+    }
     return id;
 }
 

@@ -14,7 +14,8 @@ struct identity {
     bool operator==(const identity&) const = default;
 };
 
-// The identity, or the reason the payload is not one (a text for the log).
+// The identity, or the reason the payload is not one (a text for the log): not JSON, a field not a
+// string, no deviceId, or an id with '/', '+', '#' or a control character (unusable in a topic).
 std::variant<identity, std::string> parse_identity(std::string_view payload);
 
 enum class identity_change {

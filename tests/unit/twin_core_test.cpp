@@ -247,6 +247,19 @@ TEST_CASE("identity repeats and changes (things.md §2.4)") {
         CHECK(only<twin::write_file>(b).at(0).path ==
               "/var/lib/container-management/sup_back_org.acme_gw-9_edge_containers.json");
     }
+    SUBCASE("an identity without deviceId, or too large, changes nothing and says why") {
+        for (const std::string& bad :
+             {std::string("{}"), R"({"tenantId":"t9"})" + std::string(300 * 1024, ' ')}) {
+            auto a = core.on_message("edge/thing/response", bad);
+            REQUIRE(a.size() == 1);
+            const auto& l = std::get<twin::log>(a[0]);
+            CHECK(l.level == twin::log_level::warn);
+            CHECK(l.text.find("edge/thing/response") != std::string::npos);
+        }
+        CHECK(core.registered());
+        CHECK(only<twin::publish>(core.on_message("edge/thing/response", identity_json))
+                  .empty());  // still the same
+    }
     SUBCASE("a reconnect forgets the identity: the next one registers again") {
         core.on_disconnected();
         CHECK_FALSE(core.registered());

@@ -56,6 +56,16 @@ TEST_CASE("identity payloads and how a new one relates to the current one") {
     CHECK(std::holds_alternative<std::string>(twin::parse_identity("{not json")));
     CHECK(std::holds_alternative<std::string>(twin::parse_identity("[1,2]")));
     CHECK(std::get<std::string>(twin::parse_identity(R"({"deviceId":7})")) == "deviceId is not a string");
+    // Refused: no thing to register, or ids that would break the event topic.
+    CHECK(std::get<std::string>(twin::parse_identity("{}")) == "no deviceId");
+    CHECK(std::get<std::string>(twin::parse_identity(R"({"deviceId":"","tenantId":"t"})")) == "no deviceId");
+    for (const char* bad :
+         {R"({"deviceId":"a/b","tenantId":"t"})", R"({"deviceId":"a#","tenantId":"t"})",
+          R"({"deviceId":"a","tenantId":"t+"})", R"({"deviceId":"a\u0001b","tenantId":"t"})"}) {
+        CAPTURE(bad);
+        CHECK(std::get<std::string>(twin::parse_identity(bad)).find("cannot be used in an MQTT topic") !=
+              std::string::npos);
+    }
 
     const twin::identity cur{"a:b", "t", "p"};
     CHECK(twin::classify(nullptr, cur) == twin::identity_change::first);
