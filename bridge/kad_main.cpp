@@ -21,6 +21,7 @@
 #include "dir_watch.hpp"
 #include "handover.hpp"
 #include "kanto_client.hpp"
+#include "log_format.hpp"
 #include "manifest.hpp"
 #include "mqtt_link.hpp"
 
@@ -59,7 +60,7 @@ void setup_logging() {
     auto logger = spdlog::stderr_logger_mt("kanto_auto_deployer");
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<upper_level>('*').set_pattern("[%Y-%m-%dT%H:%M:%SZ %* kanto_auto_deployer] %v");
-    logger->set_formatter(std::move(formatter));
+    logger->set_formatter(std::make_unique<bridge::escaping_formatter>(std::move(formatter)));
     logger->set_level(level_from_env());
     spdlog::set_default_logger(logger);
 }

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <iostream>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -9,6 +10,7 @@
 
 #include "config.hpp"
 #include "deploy_service.hpp"
+#include "log_format.hpp"
 #include "service_host.hpp"
 #include "twin_service.hpp"
 #include "update_agent_service.hpp"
@@ -51,8 +53,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     auto logger = spdlog::stderr_color_mt("kanto-twin-bridge");
+    logger->set_formatter(std::make_unique<bridge::escaping_formatter>(
+        std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v")));
     spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
     spdlog::set_level(level_of(cfg.log_level));
     std::signal(SIGPIPE, SIG_IGN);
 
