@@ -161,9 +161,24 @@ void mqtt_link::connect() {
 
 void mqtt_link::on_connect_failed(const std::string& reason) {
     if (stopping_) return;
-    // Paho reconnects by itself only after a first success; before that we retry (Kanto does not, B11).
-    spdlog::warn("cannot connect to the MQTT broker {}: {}; retrying in 2s", cfg_.broker_url, reason);
-    retry_timer_.expires_after(std::chrono::seconds(2));
+    // Paho reconnects by itself only after a first success; before that we retry, forever, with a
+    // capped and jittered exponential back-off (Kanto does not retry). Logged when the reason
+    // changes, not on every attempt.
+    ++failed_attempts_;
+    const auto cap = std::max(std::chrono::milliseconds(1000), cfg_.max_retry_interval);
+    retry_delay_ =
+        std::min(cap, retry_delay_.count() == 0 ? std::chrono::milliseconds(500) : retry_delay_ * 2);
+    std::uniform_int_distribution<long long> jitter(retry_delay_.count() * 8 / 10, retry_delay_.count());
+    const std::chrono::milliseconds wait{jitter(random_)};
+    if (reason != last_failure_) {
+        spdlog::warn("cannot connect to the MQTT broker {}: {}; retrying (back-off up to {} s)",
+                     cfg_.broker_url, reason, std::chrono::duration_cast<std::chrono::seconds>(cap).count());
+        last_failure_ = reason;
+    } else {
+        spdlog::debug("cannot connect to the MQTT broker {} (attempt {}): {}; next in {} ms", cfg_.broker_url,
+                      failed_attempts_, reason, wait.count());
+    }
+    retry_timer_.expires_after(wait);
     retry_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) connect();
     });
@@ -180,7 +195,15 @@ void mqtt_link::on_connected() {
     resubscribe_timer_.cancel();
     resubscribe_delay_ = std::chrono::milliseconds(1000);
     disable_nagle();
-    spdlog::info("connected to the MQTT broker {}{}", cfg_.broker_url, ever_connected_ ? " again" : "");
+    if (failed_attempts_ > 0) {
+        spdlog::info("connected to the MQTT broker {} after {} failed attempt(s)", cfg_.broker_url,
+                     failed_attempts_);
+    } else {
+        spdlog::info("connected to the MQTT broker {}{}", cfg_.broker_url, ever_connected_ ? " again" : "");
+    }
+    failed_attempts_ = 0;
+    retry_delay_ = std::chrono::milliseconds(0);
+    last_failure_.clear();
     ever_connected_ = true;
     if (handlers_.connected) handlers_.connected();
     pump();

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 
@@ -77,6 +78,11 @@ class mqtt_link {
     int broker_port_ = 0;
     MQTTAsync client_ = nullptr;
     boost::asio::steady_timer retry_timer_;
+    std::chrono::milliseconds retry_delay_{
+        0};  // the first connect's back-off, doubled up to max_retry_interval
+    std::size_t failed_attempts_ = 0;
+    std::string last_failure_;
+    std::minstd_rand random_{std::random_device{}()};
     bool connected_ = false;
     bool stopping_ = false;
     bool ever_connected_ = false;
