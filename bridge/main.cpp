@@ -1,5 +1,6 @@
 // kanto-twin-bridge: the digital twin of a Kanto-CM device's containers, over MQTT.
 #include <csignal>
+#include <functional>
 #include <iostream>
 
 #include <spdlog/pattern_formatter.h>
@@ -69,13 +70,23 @@ int main(int argc, char** argv) {
             spdlog::info("things.enable, deployment.enable and update_agent.enable are false: nothing to do");
             return 0;
         }
-        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-            if (ec) return;
-            spdlog::info("signal {}: disconnecting and exiting", sig);
-            host.stop();
-            io.stop();
-        });
+        // SIGTERM/SIGINT: stop. SIGHUP (a closed terminal, or "reload" by habit) must not kill the
+        // daemon: the configuration is read at start only, so it is logged and ignored.
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+        std::function<void(const boost::system::error_code&, int)> on_signal =
+            [&](const boost::system::error_code& ec, int sig) {
+                if (ec) return;
+                if (sig == SIGHUP) {
+                    spdlog::warn(
+                        "SIGHUP ignored: the configuration is read at start only; restart to apply changes");
+                    signals.async_wait(on_signal);
+                    return;
+                }
+                spdlog::info("signal {}: disconnecting and exiting", sig);
+                host.stop();
+                io.stop();
+            };
+        signals.async_wait(on_signal);
         host.start();
         run_loop(io);
         // Let the cancelled operations' handlers run while their adapters still exist (bounded).

@@ -5,6 +5,9 @@
 // a phase; the seed's flow with auto_apply and the twin showing the result.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <fstream>
 #include <regex>
@@ -619,4 +622,19 @@ TEST_CASE(
     CHECK(harness::eventually([&] { return std::filesystem::exists(marker); }, 15000ms));
     CHECK(harness::eventually([&] { return s.bridge->log().find("stepping aside") != std::string::npos; },
                               15000ms));
+}
+
+TEST_CASE("the daemon with all three services: SIGHUP is ignored, SIGTERM ends it cleanly with 0") {
+    harness::temp_dir dir;
+    ua_session s({}, {"--ua-enable", "--deployment-enable", "--deployment-ctr-dir", dir.path().string(),
+                      "--deployment-home-dir", dir.path().string()});
+    s.start_bridge();
+    ::kill(s.bridge->pid(), SIGHUP);
+    REQUIRE(harness::eventually([&] { return s.bridge->log().find("SIGHUP ignored") != std::string::npos; },
+                                15000ms));
+    CHECK(s.probe().empty());                    // still serving
+    const int status = s.bridge->stop(SIGTERM);  // SIGKILL after 5 s: then the status is not an exit
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(s.bridge->log().find("disconnecting and exiting") != std::string::npos);
 }
