@@ -1,6 +1,12 @@
 // kanto-cm-sim: a process-backed simulator of the Kanto-CM daemon's gRPC API on a unix socket.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -94,6 +100,16 @@ int main(int argc, char** argv) {
     std::error_code ec;
     const std::filesystem::path sock(socket_path);
     if (sock.has_parent_path()) std::filesystem::create_directories(sock.parent_path(), ec);
+    // One simulator per socket: a second one must not take the socket away from a running one.
+    // The lock goes with the process, so a crashed simulator leaves nothing that blocks the next.
+    const auto lock_path = socket_path + ".lock";
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        std::cerr << "kanto-cm-sim: " << socket_path << " is served by another kanto-cm-sim (" << lock_path
+                  << " is locked)" << (lock_fd < 0 ? std::string(": ") + std::strerror(errno) : std::string())
+                  << "\n";
+        return 1;
+    }
     std::filesystem::remove(sock, ec);  // a stale socket from an earlier run
 
     options.home = home;
@@ -124,6 +140,6 @@ int main(int argc, char** argv) {
     std::cerr << "kanto-cm-sim: stopping containers and exiting\n";
     engine->shutdown();  // first, so Stop calls waiting on processes return
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    std::filesystem::remove(sock, ec);
+    std::filesystem::remove(sock, ec);  // the lock file stays: removing it could let two in at once
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -463,4 +464,21 @@ TEST_CASE("stopping the simulator kills its containers' processes") {
         sim.stop();
     }
     CHECK(harness::eventually([&] { return !process_alive(pid); }));
+}
+
+TEST_CASE("a second simulator on the same socket refuses to start and leaves the first one serving") {
+    harness::simulator sim;
+    harness::temp_dir dir;
+    harness::child_process second({harness::find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket",
+                                   sim.socket().string(), "--home", (dir.path() / "home").string()},
+                                  dir.path() / "second.log");
+    REQUIRE(harness::eventually([&] { return !second.alive(); }, 15000ms));
+    const int status = second.stop();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(harness::read_file(dir.path() / "second.log").find("is served by another kanto-cm-sim") !=
+          std::string::npos);
+    client cm(sim);
+    kcm::svc::ListContainersResponse resp;
+    CHECK(cm.stub->List(rpc_context().get(), {}, &resp).ok());
 }
