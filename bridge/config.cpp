@@ -54,7 +54,11 @@ struct file_reader {
     }
     void get(std::initializer_list<const char*> path, std::string& out) const {
         if (auto* v = find_path(root, path); v != nullptr && !v->is_null()) {
-            if (!v->is_string()) fail(path, "expected a string, got " + json::serialize(*v));
+            // A secret is never echoed, even a mistyped one.
+            const bool secret = std::string_view(*(path.end() - 1)) == "client_password";
+            if (!v->is_string())
+                fail(path, "expected a string, got " +
+                               (secret ? std::string("another JSON type") : json::serialize(*v)));
             out = std::string(v->as_string());
         }
     }

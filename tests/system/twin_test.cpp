@@ -595,6 +595,13 @@ TEST_CASE("invalid configuration: exit code 2 and a message naming the key and t
     std::tie(code, out) = run(R"({"connection":{"broker_url":"ssl://broker:8883"}})");
     CHECK(code == 2);
     CHECK(out.find("connection.transport.root_ca: required") != std::string::npos);
+    std::tie(code, out) = run(R"({"connection":{"client_password":["s3cr3t-value"]}})");
+    CHECK(code == 2);
+    CHECK(out.find("connection.client_password: expected a string") != std::string::npos);
+    CHECK(out.find("s3cr3t-value") == std::string::npos);  // a secret is never echoed
+    std::tie(code, out) = run(R"({"update_agent":{"system_containers":"sua"}})");
+    CHECK(code == 2);
+    CHECK(out.find("update_agent.system_containers: expected an array of strings") != std::string::npos);
     std::tie(code, out) = run("{oops");
     CHECK(code == 2);
     CHECK(out.find("not valid JSON") != std::string::npos);
