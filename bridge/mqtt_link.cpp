@@ -144,6 +144,17 @@ void mqtt_link::connect() {
         ssl.enableServerCertAuth = 1;
         ssl.verify = 1;
         ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+        // OpenSSL's own reason (a certificate that does not verify, a refused handshake) for the
+        // log: Paho itself only says "socket error". Called on Paho's thread.
+        ssl.ssl_error_context = tls_errors_.get();
+        ssl.ssl_error_cb = [](const char* str, std::size_t len, void* ctx) -> int {
+            auto* errors = static_cast<tls_error_log*>(ctx);
+            std::lock_guard lock(errors->mutex);
+            errors->last.assign(str, len);
+            while (!errors->last.empty() && (errors->last.back() == '\n' || errors->last.back() == '\r'))
+                errors->last.pop_back();
+            return 0;
+        };
         opts.ssl = &ssl;
     }
     opts.context = this;
@@ -159,8 +170,14 @@ void mqtt_link::connect() {
     if (rc != MQTTASYNC_SUCCESS) on_connect_failed(MQTTAsync_strerror(rc));
 }
 
-void mqtt_link::on_connect_failed(const std::string& reason) {
+void mqtt_link::on_connect_failed(const std::string& paho_reason) {
     if (stopping_) return;
+    std::string reason = paho_reason;
+    {
+        std::lock_guard lock(tls_errors_->mutex);
+        if (!tls_errors_->last.empty()) reason += " (TLS: " + tls_errors_->last + ")";
+        tls_errors_->last.clear();
+    }
     // Paho reconnects by itself only after a first success; before that we retry, forever, with a
     // capped and jittered exponential back-off (Kanto does not retry). Logged when the reason
     // changes, not on every attempt.

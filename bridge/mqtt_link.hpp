@@ -10,6 +10,8 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -83,6 +85,12 @@ class mqtt_link {
     std::size_t failed_attempts_ = 0;
     std::string last_failure_;
     std::minstd_rand random_{std::random_device{}()};
+    // The last OpenSSL error Paho reported for a connect, shared with Paho's thread.
+    struct tls_error_log {
+        std::mutex mutex;
+        std::string last;
+    };
+    std::unique_ptr<tls_error_log> tls_errors_ = std::make_unique<tls_error_log>();
     bool connected_ = false;
     bool stopping_ = false;
     bool ever_connected_ = false;

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential meson ninja-build pkg-config
     libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
-    libpaho-mqtt-dev libssl-dev
+    libpaho-mqtt-dev libssl-dev openssl
     libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
     libspdlog-dev libfmt-dev doctest-dev
     mosquitto mosquitto-clients

@@ -128,7 +128,7 @@ bool tcp_accepts(int port) {
 
 }  // namespace
 
-mosquitto::mosquitto() {
+mosquitto::mosquitto(std::string extra) {
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = free_tcp_port();
         std::ofstream(dir_.path() / "mosquitto.conf")
@@ -139,7 +139,8 @@ mosquitto::mosquitto() {
             << "max_queued_messages 100000\n"
             << "user root\n"  // no privilege drop when run as root: the log is in our dir
             << "log_dest stderr\n"
-            << "log_type error\nlog_type warning\nlog_type notice\n";
+            << "log_type error\nlog_type warning\nlog_type notice\n"
+            << extra;
         launch();
         if (eventually([&] { return tcp_accepts(port_) || !proc_->alive(); }, 10000ms) && proc_->alive())
             return;

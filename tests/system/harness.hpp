@@ -66,7 +66,8 @@ bool eventually(F&& done, std::chrono::milliseconds limit = 10000ms);
 // A real mosquitto broker on a free 127.0.0.1 port with a generated config.
 class mosquitto {
   public:
-    mosquitto();
+    // `extra`: configuration appended after the plain loopback listener (e.g. a TLS listener).
+    explicit mosquitto(std::string extra = {});
     int port() const { return port_; }
     std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
     std::string log() const { return read_file(dir_.path() / "mosquitto.log"); }
