@@ -70,7 +70,9 @@ std::optional<std::int64_t> parse_size(std::string_view text) {
         default:
             break;
     }
-    return static_cast<std::int64_t>(std::llround(s->number * factor));
+    const double bytes = s->number * factor;
+    if (!(bytes < 9.2e18)) return std::nullopt;  // beyond int64 (llround would give garbage)
+    return static_cast<std::int64_t>(std::llround(bytes));
 }
 
 std::string double_size(std::string_view text) {

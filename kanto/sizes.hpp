@@ -8,7 +8,7 @@
 
 namespace kanto {
 
-// Bytes of a size string, or nullopt when it does not follow the grammar.
+// Bytes of a size string, or nullopt when it does not follow the grammar or exceeds int64.
 std::optional<std::int64_t> parse_size(std::string_view text);
 
 // Twice the size, keeping the unit as written ("200m" -> "400m"); Create's memory_swap default.

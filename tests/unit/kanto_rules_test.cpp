@@ -28,6 +28,9 @@ TEST_CASE("size strings follow Kanto's grammar in powers of 1024") {
     CHECK(kanto::parse_size("100M") == 100 * 1024 * 1024);
     CHECK(kanto::parse_size("5k") == 5 * 1024);
     CHECK(kanto::parse_size("1.5g") == 1536LL * 1024 * 1024);
+    CHECK_FALSE(
+        kanto::parse_size("2522520120111012011111151155m").has_value());  // beyond int64 (found by fuzzing)
+    CHECK(kanto::parse_size("8000000000g") == 8000000000LL * 1024 * 1024 * 1024);
     CHECK(kanto::parse_size("3 M") == 3 * 1024 * 1024);
     CHECK_FALSE(kanto::parse_size("100"));
     CHECK_FALSE(kanto::parse_size("100MB"));
