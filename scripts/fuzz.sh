@@ -9,7 +9,7 @@ if [[ ! -f build-fuzz/build.ninja ]]; then
     CXX=clang++ CXXFLAGS="-fsanitize=fuzzer-no-link,address,undefined" LDFLAGS="-fsanitize=address,undefined" \
         meson setup build-fuzz -Dfuzzing=true -Dwerror=false >/dev/null
 fi
-for target in manifest desired-state; do
+for target in manifest desired-state twin-inbound values config; do
     ninja -C build-fuzz "tests/fuzz/fuzz-$target"
     mkdir -p "build-fuzz/corpus-$target"
     cp -n "tests/fuzz/corpus/$target"/* "build-fuzz/corpus-$target/" 2>/dev/null || true
