@@ -11,7 +11,7 @@ packages=(
     libspdlog-dev libfmt-dev doctest-dev
     mosquitto mosquitto-clients
     python3 python3-jsonschema
-    clang-format git
+    clang-format clang git
 )
 
 missing=()

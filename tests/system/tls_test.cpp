@@ -54,14 +54,16 @@ std::size_t attempts(harness::bridge_process& bridge) {
 }
 
 std::string tls_listener(const certificates& certs, int port) {
-    return "listener " + std::to_string(port) + " 127.0.0.1\n" + "cafile " + certs.path("ca.crt").string() + "\n" +
-           "certfile " + certs.path("server.crt").string() + "\n" + "keyfile " + certs.path("server.key").string() +
-           "\n" + "require_certificate true\n" + "tls_version tlsv1.2\n";
+    return "listener " + std::to_string(port) + " 127.0.0.1\n" + "cafile " + certs.path("ca.crt").string() +
+           "\n" + "certfile " + certs.path("server.crt").string() + "\n" + "keyfile " +
+           certs.path("server.key").string() + "\n" + "require_certificate true\n" + "tls_version tlsv1.2\n";
 }
 
 }  // namespace
 
-TEST_CASE("TLS with client certificates: connects with the right CA, never with a wrong one or without a certificate") {
+TEST_CASE(
+    "TLS with client certificates: connects with the right CA, never with a wrong one or without a "
+    "certificate") {
     certificates certs;
     const int tls_port = harness::free_tcp_port();
     harness::mosquitto broker(tls_listener(certs, tls_port));
@@ -71,22 +73,24 @@ TEST_CASE("TLS with client certificates: connects with the right CA, never with 
     observer.subscribe("containersupdate/currentstate", 1);
 
     SUBCASE("the right CA and a client certificate: connected, the update agent's state arrives") {
-        harness::bridge_process bridge(broker, sim,
-                                       {"--conn-broker-url", url, "--conn-root-ca", certs.path("ca.crt").string(),
-                                        "--conn-client-cert", certs.path("client.crt").string(), "--conn-client-key",
-                                        certs.path("client.key").string(), "--things-enable=false", "--ua-enable"});
+        harness::bridge_process bridge(
+            broker, sim,
+            {"--conn-broker-url", url, "--conn-root-ca", certs.path("ca.crt").string(), "--conn-client-cert",
+             certs.path("client.crt").string(), "--conn-client-key", certs.path("client.key").string(),
+             "--things-enable=false", "--ua-enable"});
         auto m = observer.next(20s);
         REQUIRE_MESSAGE(m.has_value(), bridge.log());
-        CHECK(std::string(boost::json::parse(m->payload).at("activityId").as_string()).rfind("initial-current-state-", 0) ==
-              0);
+        CHECK(std::string(boost::json::parse(m->payload).at("activityId").as_string())
+                  .rfind("initial-current-state-", 0) == 0);
         CHECK(bridge.log().find("connected to the MQTT broker " + url) != std::string::npos);
     }
     SUBCASE("a CA that did not sign the server: no connection, a reason, retries") {
-        harness::bridge_process bridge(broker, sim,
-                                       {"--conn-broker-url", url, "--conn-root-ca", certs.path("other-ca.crt").string(),
-                                        "--conn-client-cert", certs.path("client.crt").string(), "--conn-client-key",
-                                        certs.path("client.key").string(), "--things-enable=false", "--ua-enable",
-                                        "--log-level", "DEBUG"});
+        harness::bridge_process bridge(
+            broker, sim,
+            {"--conn-broker-url", url, "--conn-root-ca", certs.path("other-ca.crt").string(),
+             "--conn-client-cert", certs.path("client.crt").string(), "--conn-client-key",
+             certs.path("client.key").string(), "--things-enable=false", "--ua-enable", "--log-level",
+             "DEBUG"});
         REQUIRE(harness::eventually([&] { return attempts(bridge) >= 2; }, 20000ms));
         CHECK(bridge.log().find("certificate verify failed") != std::string::npos);  // OpenSSL's reason
         CHECK(bridge.log().find("connected to the MQTT broker") == std::string::npos);
@@ -94,9 +98,10 @@ TEST_CASE("TLS with client certificates: connects with the right CA, never with 
         CHECK(bridge.alive());
     }
     SUBCASE("no client certificate where the broker requires one: no connection") {
-        harness::bridge_process bridge(broker, sim,
-                                       {"--conn-broker-url", url, "--conn-root-ca", certs.path("ca.crt").string(),
-                                        "--things-enable=false", "--ua-enable", "--log-level", "DEBUG"});
+        harness::bridge_process bridge(
+            broker, sim,
+            {"--conn-broker-url", url, "--conn-root-ca", certs.path("ca.crt").string(),
+             "--things-enable=false", "--ua-enable", "--log-level", "DEBUG"});
         REQUIRE(harness::eventually([&] { return attempts(bridge) >= 2; }, 20000ms));
         CHECK(bridge.log().find("connected to the MQTT broker") == std::string::npos);
         CHECK(bridge.alive());
