@@ -8,7 +8,7 @@ if ! command -v "$clang_format" >/dev/null 2>&1; then
     echo "check-format: $clang_format not found: run scripts/install-deps.sh" >&2
     exit 1
 fi
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cc' 2>/dev/null || find bridge kanto twin tests examples -name '*.[ch]pp')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' '*.h' '*.cc' 2>/dev/null || find bridge kanto twin tests examples -name '*.[ch]pp')
 if [[ ${1:-} == --fix ]]; then
     "$clang_format" -i "${files[@]}"
     exit 0

@@ -12,11 +12,20 @@ namespace {
 
 constexpr const char* thing = "org.acme:gw-1:dev-7:edge:containers";
 constexpr const char* commands[] = {
-    "ContainerFactory/create",    "ContainerFactory/createWithConfig", "Container:c1/start",
-    "Container:c1/stop",          "Container:c1/stopWithOptions",      "Container:c1/pause",
-    "Container:c1/resume",        "Container:c1/rename",               "Container:c1/update",
-    "Container:c1/remove",        "SoftwareUpdatable/install",         "SoftwareUpdatable/remove",
-    "Metrics/request",            "NoSuchFeature/op",
+    "ContainerFactory/create",
+    "ContainerFactory/createWithConfig",
+    "Container:c1/start",
+    "Container:c1/stop",
+    "Container:c1/stopWithOptions",
+    "Container:c1/pause",
+    "Container:c1/resume",
+    "Container:c1/rename",
+    "Container:c1/update",
+    "Container:c1/remove",
+    "SoftwareUpdatable/install",
+    "SoftwareUpdatable/remove",
+    "Metrics/request",
+    "NoSuchFeature/op",
 };
 
 kcm::types::Container one_container() {
@@ -43,7 +52,8 @@ void settle(twin::core& core, twin::actions pending) {
             more = core.on_file_read(r->path, std::nullopt);
         } else if (const auto* c = std::get_if<twin::call_kanto>(&a)) {
             kanto::result result;
-            if (std::holds_alternative<kcm::svc::CreateContainerRequest>(c->request)) result.container = one_container();
+            if (std::holds_alternative<kcm::svc::CreateContainerRequest>(c->request))
+                result.container = one_container();
             more = core.on_kanto_done(c->op, result);
         } else if (const auto* h = std::get_if<twin::http_get>(&a)) {
             twin::http_result result;
@@ -63,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     twin::core core({});
     settle(core, core.on_start());
     settle(core, core.on_connected());
-    settle(core, core.on_message("edge/thing/response", R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1"})"));
+    settle(core,
+           core.on_message("edge/thing/response", R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1"})"));
     if (data[0] % (count + 1) == count) {
         settle(core, core.on_message("edge/thing/response", payload));
     } else {
