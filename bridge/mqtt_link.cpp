@@ -182,6 +182,14 @@ void mqtt_link::on_connect_failed(const std::string& paho_reason) {
     // capped and jittered exponential back-off (Kanto does not retry). Logged when the reason
     // changes, not on every attempt.
     ++failed_attempts_;
+    if (ever_connected_) {  // Paho's automatic reconnect is at work: report, do not connect twice
+        if (reason != last_failure_) {
+            spdlog::warn("cannot reconnect to the MQTT broker {}: {}; Paho retries every few seconds",
+                         cfg_.broker_url, reason);
+            last_failure_ = reason;
+        }
+        return;
+    }
     const auto cap = std::max(std::chrono::milliseconds(1000), cfg_.max_retry_interval);
     retry_delay_ =
         std::min(cap, retry_delay_.count() == 0 ? std::chrono::milliseconds(500) : retry_delay_ * 2);
@@ -212,12 +220,9 @@ void mqtt_link::on_connected() {
     resubscribe_timer_.cancel();
     resubscribe_delay_ = std::chrono::milliseconds(1000);
     disable_nagle();
-    if (failed_attempts_ > 0) {
-        spdlog::info("connected to the MQTT broker {} after {} failed attempt(s)", cfg_.broker_url,
-                     failed_attempts_);
-    } else {
-        spdlog::info("connected to the MQTT broker {}{}", cfg_.broker_url, ever_connected_ ? " again" : "");
-    }
+    spdlog::info(
+        "connected to the MQTT broker {}{}{}", cfg_.broker_url, ever_connected_ ? " again" : "",
+        failed_attempts_ > 0 ? fmt::format(" after {} failed attempt(s)", failed_attempts_) : std::string());
     failed_attempts_ = 0;
     retry_delay_ = std::chrono::milliseconds(0);
     last_failure_.clear();
