@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace bridge {
 
@@ -46,15 +47,48 @@ std::string unique_id() {
 }
 }  // namespace
 
-blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::string& client_id) {
+blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::string& client_id,
+                                           bool reconnect)
+    : url_(url) {
     const auto id = client_id.empty() ? unique_id() : client_id;
     if (MQTTAsync_create(&client_, url.c_str(), id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr) !=
         MQTTASYNC_SUCCESS) {
         throw std::runtime_error("MQTTAsync_create failed for " + url);
     }
-    MQTTAsync_setCallbacks(client_, this, nullptr, &blocking_mqtt_client::on_message, nullptr);
+    MQTTAsync_connectionLost* lost = nullptr;
+    if (reconnect) {
+        lost = [](void* ctx, char* cause) {
+            auto* self = static_cast<blocking_mqtt_client*>(ctx);
+            std::lock_guard lock(self->mu_);
+            self->events_.push_back("lost the connection to " + self->url_ + " (" +
+                                    (cause != nullptr ? std::string(cause) : std::string("connection lost")) +
+                                    "): reconnecting");
+        };
+        // Called on Paho's thread after every successful automatic reconnect: subscribe again (the
+        // session is clean), without waiting.
+        MQTTAsync_setConnected(client_, this, [](void* ctx, char* cause) {
+            auto* self = static_cast<blocking_mqtt_client*>(ctx);
+            if (cause == nullptr || std::string(cause) != "automatic reconnect") return;
+            std::vector<std::pair<std::string, int>> filters;
+            {
+                std::lock_guard lock(self->mu_);
+                filters = self->subscriptions_;
+                self->events_.push_back("reconnected to " + self->url_);
+            }
+            for (const auto& [filter, qos] : filters) {
+                MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
+                MQTTAsync_subscribe(self->client_, filter.c_str(), qos, &opts);
+            }
+        });
+    }
+    MQTTAsync_setCallbacks(client_, this, lost, &blocking_mqtt_client::on_message, nullptr);
     auto p = std::make_shared<pending>();
     MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
+    if (reconnect) {
+        opts.automaticReconnect = 1;
+        opts.minRetryInterval = 1;
+        opts.maxRetryInterval = 5;
+    }
     opts.keepAliveInterval = 20;
     opts.cleansession = 1;
     opts.maxInflight = 1000;
@@ -111,6 +145,8 @@ void blocking_mqtt_client::subscribe(const std::string& filter, int qos) {
         throw std::runtime_error("MQTTAsync_subscribe failed for " + filter);
     }
     wait(*p, "subscribe");
+    std::lock_guard lock(mu_);
+    subscriptions_.emplace_back(filter, qos);
 }
 
 void blocking_mqtt_client::publish(const std::string& topic, const std::string& payload, int qos,
@@ -164,6 +200,11 @@ std::vector<mqtt_message> blocking_mqtt_client::take(std::size_t n, std::chrono:
         out.push_back(std::move(*m));
     }
     return out;
+}
+
+std::vector<std::string> blocking_mqtt_client::take_events() {
+    std::lock_guard lock(mu_);
+    return std::exchange(events_, {});
 }
 
 std::vector<mqtt_message> blocking_mqtt_client::drain(std::chrono::milliseconds quiet) {

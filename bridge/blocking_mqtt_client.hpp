@@ -24,7 +24,10 @@ struct mqtt_message {
 class blocking_mqtt_client {
   public:
     // Connects (clean session) or throws with Paho's reason.
-    explicit blocking_mqtt_client(const std::string& url, const std::string& client_id = {});
+    // `reconnect`: after a lost connection, reconnect by itself (1-5 s apart), subscribe again to
+    // what was subscribed, and report both as events (for long-running tools such as watch).
+    explicit blocking_mqtt_client(const std::string& url, const std::string& client_id = {},
+                                  bool reconnect = false);
     ~blocking_mqtt_client();
     blocking_mqtt_client(const blocking_mqtt_client&) = delete;
     blocking_mqtt_client& operator=(const blocking_mqtt_client&) = delete;
@@ -38,6 +41,8 @@ class blocking_mqtt_client {
     std::vector<mqtt_message> take(std::size_t n, std::chrono::milliseconds timeout);
     // Every message until none arrived for `quiet`.
     std::vector<mqtt_message> drain(std::chrono::milliseconds quiet);
+    // Connection events since the last call ("lost ...", "reconnected ..."), for the user.
+    std::vector<std::string> take_events();
 
   private:
     struct pending;
@@ -48,6 +53,9 @@ class blocking_mqtt_client {
     std::mutex mu_;
     std::condition_variable cv_;
     std::deque<mqtt_message> inbox_;
+    std::vector<std::string> events_;
+    std::vector<std::pair<std::string, int>> subscriptions_;  // subscribed again after a reconnect
+    std::string url_;
 };
 
 }  // namespace bridge

@@ -116,15 +116,18 @@ int main(int argc, char** argv) {
     std::string broker = "tcp://localhost:1883", thing, device_id, tenant_id, policy_id, wait = "3s",
                 timeout = "30s";
     std::string command, feature, operation, value;
-    bool no_color = false;
+    bool no_color = false, identify = false;
     po::options_description desc(
         "kanto-twin: see and drive a device's twin on the local broker, without a Ditto server\n\n"
-        "  kanto-twin show  [--thing ID] [--device-id ID --tenant-id T] [--wait 3s]\n"
-        "  kanto-twin watch [--thing ID] [--device-id ID --tenant-id T]\n"
-        "  kanto-twin call FEATURE OPERATION [JSON] --thing ID (or --device-id) [--timeout 30s]\n\n"
-        "show/watch apply the Ditto twin commands published on e/# to in-memory things. With\n"
-        "--device-id/--tenant-id they first send that identity on edge/thing/response (with a fresh\n"
-        "policyId unless --policy-id is given), which makes the bridge publish every feature again.\n"
+        "  kanto-twin show  [--thing ID | --device-id ID] [--identify --tenant-id T] [--wait 3s]\n"
+        "  kanto-twin watch [--thing ID | --device-id ID] [--identify --tenant-id T]\n"
+        "  kanto-twin call FEATURE OPERATION [JSON] --thing ID (or --device-id) [--timeout 30s]\n"
+        "  kanto-twin identify --device-id ID --tenant-id T [--policy-id P]\n\n"
+        "show/watch apply the Ditto twin commands published on e/# to in-memory things; they change\n"
+        "nothing on the device. With --identify they first send the identity --device-id/--tenant-id\n"
+        "on edge/thing/response, as the cloud connector does (with a fresh policyId unless --policy-id\n"
+        "is given), which makes the bridge publish every feature again: only do that with the\n"
+        "connector's own ids, the twin moves to the tenant given. identify only sends it.\n"
         "call sends a live message and exits 0 only when the answer's status is 2xx.\n\noptions");
     desc.add_options()("help,h", "show this help")("broker", po::value(&broker),
                                                    "MQTT broker URL (default tcp://localhost:1883)")(
@@ -136,6 +139,8 @@ int main(int argc, char** argv) {
         "wait", po::value(&wait), "show: how long to collect messages (default 3s)")(
         "timeout", po::value(&timeout), "call: how long to wait for the answer (default 30s)")(
         "no-color", po::bool_switch(&no_color), "watch: plain text even on a terminal")(
+        "identify", po::bool_switch(&identify),
+        "show/watch: send the identity first (needs --device-id and --tenant-id)")(
         "command", po::value(&command))("feature", po::value(&feature))("operation", po::value(&operation))(
         "value", po::value(&value));
     po::positional_options_description pos;
@@ -156,8 +161,13 @@ int main(int argc, char** argv) {
         return vm.count("help") != 0 ? 0 : 2;
     }
     if (thing.empty() && !device_id.empty()) thing = twin::containers_thing(device_id).str();
-    if (command != "show" && command != "watch" && command != "call") {
-        std::cerr << "kanto-twin: unknown command '" << command << "' (show, watch or call)\n";
+    if (command != "show" && command != "watch" && command != "call" && command != "identify") {
+        std::cerr << "kanto-twin: unknown command '" << command << "' (show, watch, call or identify)\n";
+        return 2;
+    }
+    if (command == "identify") identify = true;
+    if (identify && (device_id.empty() || tenant_id.empty())) {
+        std::cerr << "kanto-twin: sending an identity needs --device-id and --tenant-id\n";
         return 2;
     }
     if (command == "call" && (thing.empty() || feature.empty() || operation.empty())) {
@@ -175,7 +185,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        bridge::blocking_mqtt_client client(broker, "kanto-twin-" + random_id());
+        bridge::blocking_mqtt_client client(broker, "kanto-twin-" + random_id(), command == "watch");
         if (command == "call") {
             const auto req_id = "kt-" + random_id();
             const auto correlation = "kanto-twin-" + random_id();
@@ -212,18 +222,20 @@ int main(int argc, char** argv) {
             return 3;
         }
 
-        client.subscribe("e/#", 1);
-        if (!device_id.empty()) {
+        if (command != "identify") client.subscribe("e/#", 1);
+        if (identify) {
             json::object identity{{"deviceId", device_id},
                                   {"tenantId", tenant_id},
                                   {"policyId", policy_id.empty() ? "kanto-twin-" + random_id() : policy_id}};
             client.publish("edge/thing/response", json::serialize(identity), 0);
+            if (command == "identify") return 0;
         }
         std::map<std::string, twin::ditto_thing> things;
         const colors c{!no_color && ::isatty(1) != 0};
         const auto end = std::chrono::steady_clock::now() + wait_ms;
         for (;;) {
             if (command == "show" && std::chrono::steady_clock::now() >= end) break;
+            for (const auto& e : client.take_events()) std::cerr << "kanto-twin: " << e << std::endl;
             auto m = client.next(100ms);
             if (!m) continue;
             boost::system::error_code ec;

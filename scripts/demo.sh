@@ -90,7 +90,7 @@ seen=$(wc -l < "$demo_dir/twin.log")
 
 thing=dummy-namespace:dummy-gateway:dummy-device-id:edge:containers
 step "the twin as a Ditto thing (kanto-twin show applies those messages like Ditto would)"
-"$twin" show --broker "tcp://127.0.0.1:$port" --thing "$thing" --wait 1s --device-id dummy-namespace:dummy-gateway:dummy-device-id --tenant-id dummy-tenant-id \
+"$twin" show --broker "tcp://127.0.0.1:$port" --thing "$thing" --wait 1s --identify --device-id dummy-namespace:dummy-gateway:dummy-device-id --tenant-id dummy-tenant-id \
     | head -n 60
 echo "  ..."
 seen=$(wc -l < "$demo_dir/twin.log")

@@ -69,7 +69,7 @@ TEST_CASE("kanto-twin show prints the thing as Kanto-CM's List reports it") {
     s.create("web", true);
     s.create("idle", false);
     auto r = kanto_twin(s.broker, {"show", "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "t1",
-                                   "--thing", tid, "--wait", "3s"});
+                                   "--identify", "--thing", tid, "--wait", "3s"});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     const auto thing = json::parse(r.output);
@@ -103,7 +103,7 @@ TEST_CASE("kanto-twin watch prints a line per change: stop and start") {
     harness::temp_dir dir;
     harness::child_process watch(
         {harness::find_program("KANTO_TWIN", "kanto-twin"), "watch", "--broker", s.broker.url(),
-         "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "t1", "--thing", tid},
+         "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "t1", "--identify", "--thing", tid},
         dir.path() / "watch.log");
     const auto log = [&] { return harness::read_file(dir.path() / "watch.log"); };
     REQUIRE_MESSAGE(
@@ -122,6 +122,54 @@ TEST_CASE("kanto-twin watch prints a line per change: stop and start") {
     const auto started = "Container:" + id + " status/state/status: \"STOPPED\" -> \"RUNNING\"";
     CHECK_MESSAGE(harness::eventually([&] { return log().find(started) != std::string::npos; }, 15s), log());
     CHECK(log().find("\x1b[") == std::string::npos);  // not a terminal: no colours
+
+    // The broker goes away and comes back: watch says so, subscribes again and goes on.
+    s.broker.restart();
+    REQUIRE_MESSAGE(
+        harness::eventually(
+            [&] { return log().find("reconnected to " + s.broker.url()) != std::string::npos; }, 30s),
+        log());
+    CHECK(log().find("lost the connection to " + s.broker.url()) != std::string::npos);
+    const bool back = harness::eventually(
+        [&] {
+            return s.bridge->log().find("connected to the MQTT broker " + s.broker.url() + " again") !=
+                   std::string::npos;
+        },
+        30s);
+    REQUIRE_MESSAGE(back, s.bridge->log());
+    harness::mqtt_client connector(s.broker.url());
+    connector.publish("edge/thing/response", R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1"})", 1);
+    REQUIRE(s.stub->Stop(rpc_context().get(), stop, &empty).ok());
+    CHECK_MESSAGE(harness::eventually(
+                      [&] {
+                          const auto l = log();
+                          return l.find(stopped, l.find("reconnected to")) != std::string::npos;
+                      },
+                      15s),
+                  log());
+}
+
+TEST_CASE("kanto-twin show and watch change nothing unless told: the identity is its own command") {
+    inspector_session s;
+    harness::mqtt_client connector(s.broker.url());
+    connector.subscribe("edge/thing/response", 1);
+    auto r = kanto_twin(
+        s.broker, {"show", "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "typo", "--wait", "300ms"});
+    CHECK(r.exit_code == 1);  // nothing published for the thing: it was not asked to
+    connector.publish("edge/thing/response", R"({"probe":1})", 1);
+    auto first = connector.next(10s);
+    REQUIRE(first.has_value());
+    CHECK(first->payload == R"({"probe":1})");  // no identity went out before it
+    auto missing = kanto_twin(s.broker, {"show", "--identify", "--device-id", "org.acme:gw-1:dev-7"});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.output.find("needs --device-id and --tenant-id") != std::string::npos);
+    auto sent = kanto_twin(s.broker, {"identify", "--device-id", "org.acme:gw-1:dev-7", "--tenant-id", "t1",
+                                      "--policy-id", "p1"});
+    CHECK(sent.exit_code == 0);
+    auto identity = connector.next(10s);
+    REQUIRE(identity.has_value());
+    CHECK(json::parse(identity->payload) ==
+          json::parse(R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1","policyId":"p1"})"));
 }
 
 TEST_CASE("kanto-twin call: every Container operation with the expected status") {
