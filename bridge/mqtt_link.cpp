@@ -378,6 +378,9 @@ void mqtt_link::stop() {
     retry_timer_.cancel();
     resubscribe_timer_.cancel();
     if (!MQTTAsync_isConnected(client_)) return;
+    // What Paho holds (the in-flight window) is flushed within the disconnect timeout; what is
+    // still in our queue is not sent.
+    if (!queue_.empty()) spdlog::warn("stopping: {} queued message(s) not sent", queue_.size());
     // The promise lives on the heap, owned jointly with Paho's callback: waiting may end first.
     auto done = std::make_shared<std::promise<void>>();
     auto finished = done->get_future();
