@@ -108,6 +108,7 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
                 publish_modify(state_path, dead, out);
             }
             out.push_back(publish{event_topic_, twin_delete(*thing_, path)});
+            deleted_since_burst_.insert(id);
             persisted_.erase(id);
             write_persisted(false, out);
         }
@@ -137,7 +138,10 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
         for (const auto& [id, c] : known_) {
             publish_modify(feature_path(features::container_feature_id(id)), container_feature_json(c), out);
         }
-        for (const auto& id : persisted) {
+        auto gone = persisted;
+        gone.insert(deleted_since_burst_.begin(), deleted_since_burst_.end());
+        deleted_since_burst_.clear();
+        for (const auto& id : gone) {
             if (known_.count(id) != 0) continue;
             out.push_back(publish{event_topic_,
                                   twin_delete(*thing_, feature_path(features::container_feature_id(id)))});

@@ -55,6 +55,9 @@ class thing_model {
     std::string event_topic_;
     std::map<std::string, kcm::types::Container> known_;  // the last observation, sorted by id
     std::set<std::string> persisted_;                     // ids in the persistence file
+    // Features deleted since the last registration burst: a delete published just as the link
+    // went down is lost, so the next burst deletes them again (Ditto ignores a repeated delete).
+    std::set<std::string> deleted_since_burst_;
 };
 
 std::string feature_path(std::string_view feature);

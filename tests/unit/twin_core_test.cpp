@@ -247,6 +247,23 @@ TEST_CASE("identity repeats and changes (things.md §2.4)") {
         CHECK(only<twin::write_file>(b).at(0).path ==
               "/var/lib/container-management/sup_back_org.acme_gw-9_edge_containers.json");
     }
+    SUBCASE("a delete that may have been lost is sent again with the next burst") {
+        // Published while the link was going down, the delete of "a" may never have reached the
+        // cloud; the persistence file no longer names it, so the burst deletes it from memory.
+        core.on_container_read("a", std::nullopt);
+        auto a = core.on_message("edge/thing/response",
+                                 R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1","policyId":"p3"})");
+        core.on_containers_listed({});
+        auto c = core.on_file_read(only<twin::read_file>(a).at(0).path, std::string("{}"));
+        const auto lines = summary(c);
+        CHECK(std::count(lines.begin(), lines.end(), "delete /features/Container:a") == 1);
+        // Once: the burst after that one does not repeat it.
+        auto d = core.on_message("edge/thing/response",
+                                 R"({"deviceId":"org.acme:gw-1:dev-7","tenantId":"t1","policyId":"p4"})");
+        core.on_containers_listed({});
+        auto e = summary(core.on_file_read(only<twin::read_file>(d).at(0).path, std::string("{}")));
+        CHECK(std::count(e.begin(), e.end(), "delete /features/Container:a") == 0);
+    }
     SUBCASE("an identity without deviceId, or too large, changes nothing and says why") {
         for (const std::string& bad :
              {std::string("{}"), R"({"tenantId":"t9"})" + std::string(300 * 1024, ' ')}) {
