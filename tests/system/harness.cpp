@@ -163,17 +163,10 @@ void mosquitto::restart() {
         throw std::runtime_error("mosquitto did not restart: " + log());
 }
 
-simulator::simulator(std::vector<std::string> extra_args) {
+simulator::simulator(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
     socket_ = dir_.path() / "cm.sock";
     home_ = dir_.path() / "home";
-    std::vector<std::string> argv{find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket", socket_.string(),
-                                  "--home", home_.string()};
-    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    proc_ = std::make_unique<child_process>(argv, dir_.path() / "sim.log");
-    // Wait for the socket before connecting: a first attempt on a missing socket costs gRPC's
-    // reconnect back-off (1 s by default); keep that short too.
-    std::error_code ec;
-    eventually([&] { return std::filesystem::exists(socket_, ec) || !proc_->alive(); }, 15000ms);
+    launch();
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
@@ -182,6 +175,25 @@ simulator::simulator(std::vector<std::string> extra_args) {
         grpc::CreateCustomChannel("unix:" + socket_.string(), grpc::InsecureChannelCredentials(), args);
     if (!channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(15))) {
         throw std::runtime_error("kanto-cm-sim did not start: " + log());
+    }
+}
+
+// Starts the process and waits for its socket: a first attempt on a missing socket costs gRPC's
+// reconnect back-off (1 s by default; kept short on our channel too).
+void simulator::launch() {
+    std::vector<std::string> argv{find_program("KANTO_CM_SIM", "kanto-cm-sim"), "--socket", socket_.string(),
+                                  "--home", home_.string()};
+    argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    proc_ = std::make_unique<child_process>(argv, dir_.path() / "sim.log");
+    std::error_code ec;
+    eventually([&] { return std::filesystem::exists(socket_, ec) || !proc_->alive(); }, 15000ms);
+}
+
+void simulator::restart() {
+    proc_->stop();
+    launch();
+    if (!channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(15))) {
+        throw std::runtime_error("kanto-cm-sim did not restart: " + log());
     }
 }
 

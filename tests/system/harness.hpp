@@ -92,10 +92,15 @@ class simulator {
     std::shared_ptr<grpc::Channel> channel() const { return channel_; }
     std::unique_ptr<kcm::svc::Containers::Stub> containers() const;
     int stop(int sig = 15) { return proc_->stop(sig); }
+    // Stops it (SIGTERM) and starts it again on the same socket and home (it restores its
+    // containers from there, as Kanto-CM does).
+    void restart();
 
   private:
+    void launch();
     temp_dir dir_;
     std::filesystem::path socket_, home_;
+    std::vector<std::string> extra_args_;
     std::unique_ptr<child_process> proc_;
     std::shared_ptr<grpc::Channel> channel_;
 };
