@@ -16,6 +16,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <boost/json.hpp>
 
+#include "../update_agent_vectors.hpp"
 #include "harness.hpp"
 #include "mqtt_client.hpp"
 #include "twin_session.hpp"
@@ -569,12 +570,7 @@ TEST_CASE("update agent: the conformance vectors end to end") {
             R"(,{"id":"c3","version":"1","config":[{"key":"image","value":"c3:1"},{"key":"restartPolicy","value":"no"}]},)" +
             components({{"c4", "c4:1"}}) + "]}]}");
     f = s.feedback_until("IDENTIFIED");
-    CHECK(action_lines(f.back()) ==
-          std::vector<std::string>{
-              "containers:c1 IDENTIFIED " + check,
-              "containers:c2 IDENTIFIED Existing container will be destroyed and replaced by a new one.",
-              "containers:c3 IDENTIFIED Existing container will be updated with new configuration.",
-              "containers:c4 IDENTIFIED " + create, "containers:c5 IDENTIFIED " + destroy});
+    CHECK(action_lines(f.back()) == vectors::fixture_identified);
     s.command("v5", "DOWNLOAD");
     CHECK(statuses(s.feedback_until("DOWNLOAD_SUCCESS")) ==
           std::vector<std::string>{"DOWNLOADING", "DOWNLOADING", "DOWNLOAD_SUCCESS"});
@@ -585,13 +581,7 @@ TEST_CASE("update agent: the conformance vectors end to end") {
     f = s.feedback_until("ACTIVATION_SUCCESS");
     CHECK(statuses(f) == std::vector<std::string>{"ACTIVATING", "ACTIVATING", "ACTIVATING", "ACTIVATING",
                                                   "ACTIVATION_SUCCESS"});
-    CHECK(action_lines(f.back()) ==
-          std::vector<std::string>{
-              "containers:c1 ACTIVATION_SUCCESS Existing container instance is running.",
-              "containers:c2 ACTIVATION_SUCCESS New container instance is started.",
-              "containers:c3 ACTIVATION_SUCCESS Container instance is updated with new configuration.",
-              "containers:c4 ACTIVATION_SUCCESS New container instance is started.",
-              "containers:c5 UPDATE_SUCCESS Old container instance is stopped."});
+    CHECK(action_lines(f.back()) == vectors::fixture_activated);
     s.command("v5", "CLEANUP");
     f = s.feedback_until("COMPLETED");
     CHECK(statuses(f) == std::vector<std::string>{"CLEANUP_SUCCESS", "COMPLETED"});

@@ -2,6 +2,7 @@
 // command's rules and texts, the allowed fixes, bad input and "fail at every step".
 #include <doctest/doctest.h>
 
+#include "../update_agent_vectors.hpp"
 #include "component_config.hpp"
 #include "go_duration.hpp"
 #include "image_version.hpp"
@@ -96,12 +97,7 @@ TEST_CASE("vector 5: the five-container fixture through every phase, with baseli
         R"([{"title":"a","components":["containers:c1","containers:c2"]},
                                             {"title":"b","components":["containers:c3","containers:c4"]}])"));
     REQUIRE(statuses(out) == std::vector<std::string>{"IDENTIFYING", "IDENTIFIED"});
-    CHECK(action_lines(out[1]) ==
-          std::vector<std::string>{"containers:c1 IDENTIFIED " + std::string(check_text),
-                                   "containers:c2 IDENTIFIED " + std::string(recreate_text),
-                                   "containers:c3 IDENTIFIED " + std::string(update_text),
-                                   "containers:c4 IDENTIFIED " + std::string(create_text),
-                                   "containers:c5 IDENTIFIED " + std::string(destroy_text)});
+    CHECK(action_lines(out[1]) == vectors::fixture_identified);
     const auto* op = w.agent.current_operation();
     REQUIRE(op != nullptr);
     std::vector<std::string> titles;
@@ -133,13 +129,7 @@ TEST_CASE("vector 5: the five-container fixture through every phase, with baseli
     out = w.command("ACTIVATE");
     CHECK(statuses(out) == std::vector<std::string>{"ACTIVATING", "ACTIVATING", "ACTIVATING", "ACTIVATING",
                                                     "ACTIVATION_SUCCESS"});
-    CHECK(action_lines(out.back()) ==
-          std::vector<std::string>{
-              "containers:c1 ACTIVATION_SUCCESS Existing container instance is running.",
-              "containers:c2 ACTIVATION_SUCCESS New container instance is started.",
-              "containers:c3 ACTIVATION_SUCCESS Container instance is updated with new configuration.",
-              "containers:c4 ACTIVATION_SUCCESS New container instance is started.",
-              "containers:c5 UPDATE_SUCCESS Old container instance is stopped."});
+    CHECK(action_lines(out.back()) == vectors::fixture_activated);
     CHECK(w.kanto.containers.at(c1.id()).state().status() == "Running");  // unpaused
 
     out = w.command("CLEANUP");
