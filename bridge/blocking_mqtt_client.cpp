@@ -48,7 +48,7 @@ std::string unique_id() {
 }  // namespace
 
 blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::string& client_id,
-                                           bool reconnect)
+                                           bool reconnect, const security& sec)
     : url_(url) {
     const auto id = client_id.empty() ? unique_id() : client_id;
     if (MQTTAsync_create(&client_, url.c_str(), id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr) !=
@@ -92,6 +92,28 @@ blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::st
     opts.keepAliveInterval = 20;
     opts.cleansession = 1;
     opts.maxInflight = 1000;
+    if (!sec.username.empty()) {
+        opts.username = sec.username.c_str();
+        opts.password = sec.password.c_str();
+    }
+    MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+    const auto scheme = url.substr(0, url.find("://"));
+    if (scheme == "ssl" || scheme == "tls" || scheme == "mqtts" || scheme == "mqtt+ssl" || scheme == "tcps" ||
+        scheme == "wss") {
+        if (sec.root_ca.empty()) {
+            MQTTAsync_destroy(&client_);
+            throw std::runtime_error("a CA file is needed for " + url + " (the server is always verified)");
+        }
+        ssl.trustStore = sec.root_ca.c_str();
+        if (!sec.client_cert.empty()) {
+            ssl.keyStore = sec.client_cert.c_str();
+            ssl.privateKey = sec.client_key.c_str();
+        }
+        ssl.enableServerCertAuth = 1;
+        ssl.verify = 1;
+        ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+        opts.ssl = &ssl;
+    }
     opts.onSuccess = &pending::on_success;
     opts.onFailure = &pending::on_failure;
     opts.context = pending::context(p);

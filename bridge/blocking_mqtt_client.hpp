@@ -24,10 +24,17 @@ struct mqtt_message {
 class blocking_mqtt_client {
   public:
     // Connects (clean session) or throws with Paho's reason.
+    // TLS (for ssl://, tls://, mqtts:// ... URLs: the server verified against root_ca, TLS 1.2+) and
+    // credentials, as the daemon's connection block has them.
+    struct security {
+        std::string root_ca, client_cert, client_key;
+        std::string username, password;
+    };
+
     // `reconnect`: after a lost connection, reconnect by itself (1-5 s apart), subscribe again to
     // what was subscribed, and report both as events (for long-running tools such as watch).
     explicit blocking_mqtt_client(const std::string& url, const std::string& client_id = {},
-                                  bool reconnect = false);
+                                  bool reconnect = false, const security& sec = {});
     ~blocking_mqtt_client();
     blocking_mqtt_client(const blocking_mqtt_client&) = delete;
     blocking_mqtt_client& operator=(const blocking_mqtt_client&) = delete;

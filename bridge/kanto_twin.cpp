@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
                 timeout = "30s";
     std::string command, feature, operation, value;
     bool no_color = false, identify = false;
+    bridge::blocking_mqtt_client::security sec;
     po::options_description desc(
         "kanto-twin: see and drive a device's twin on the local broker, without a Ditto server\n\n"
         "  kanto-twin show  [--thing ID | --device-id ID] [--identify --tenant-id T] [--wait 3s]\n"
@@ -139,6 +140,11 @@ int main(int argc, char** argv) {
         "wait", po::value(&wait), "show: how long to collect messages (default 3s)")(
         "timeout", po::value(&timeout), "call: how long to wait for the answer (default 30s)")(
         "no-color", po::bool_switch(&no_color), "watch: plain text even on a terminal")(
+        "root-ca", po::value(&sec.root_ca), "TLS: PEM CA file (needed for ssl://, mqtts://, ... URLs)")(
+        "client-cert", po::value(&sec.client_cert), "TLS: PEM client certificate")(
+        "client-key", po::value(&sec.client_key), "TLS: PEM unencrypted client key")(
+        "username", po::value(&sec.username), "MQTT user name")("password", po::value(&sec.password),
+                                                                "MQTT password")(
         "identify", po::bool_switch(&identify),
         "show/watch: send the identity first (needs --device-id and --tenant-id)")(
         "command", po::value(&command))("feature", po::value(&feature))("operation", po::value(&operation))(
@@ -185,7 +191,7 @@ int main(int argc, char** argv) {
     }
 
     try {
-        bridge::blocking_mqtt_client client(broker, "kanto-twin-" + random_id(), command == "watch");
+        bridge::blocking_mqtt_client client(broker, "kanto-twin-" + random_id(), command == "watch", sec);
         if (command == "call") {
             const auto req_id = "kt-" + random_id();
             const auto correlation = "kanto-twin-" + random_id();

@@ -83,6 +83,28 @@ TEST_CASE(
         CHECK(std::string(boost::json::parse(m->payload).at("activityId").as_string())
                   .rfind("initial-current-state-", 0) == 0);
         CHECK(bridge.log().find("connected to the MQTT broker " + url) != std::string::npos);
+
+        // The inspector takes the same options.
+        observer.subscribe("edge/thing/response", 1);
+        harness::temp_dir dir;
+        harness::child_process twin(
+            {harness::find_program("KANTO_TWIN", "kanto-twin"), "identify", "--broker", url, "--root-ca",
+             certs.path("ca.crt").string(), "--client-cert", certs.path("client.crt").string(),
+             "--client-key", certs.path("client.key").string(), "--device-id", "org.acme:gw-1:dev-7",
+             "--tenant-id", "t1"},
+            dir.path() / "twin.log");
+        REQUIRE(harness::eventually([&] { return !twin.alive(); }, 30000ms));
+        const int st = twin.stop();
+        const bool sent = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        CHECK_MESSAGE(sent, harness::read_file(dir.path() / "twin.log"));
+        bool seen = false;
+        while (auto next = observer.next(10s)) {
+            if (next->topic == "edge/thing/response") {
+                seen = true;
+                break;
+            }
+        }
+        CHECK(seen);
     }
     SUBCASE("a CA that did not sign the server: no connection, a reason, retries") {
         harness::bridge_process bridge(
