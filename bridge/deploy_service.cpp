@@ -51,6 +51,11 @@ void deploy_service::on_connected() {
 }
 
 void deploy_service::on_message(std::string topic, std::string payload) {
+    if (payload.size() > deploy::max_feedback_bytes) {
+        spdlog::warn("deployment: ignoring a {}-byte message on {}: larger than {} bytes", payload.size(),
+                     topic, deploy::max_feedback_bytes);
+        return;
+    }
     if (aside_ || topic != feedback_topic || !deploy::is_identified_feedback(payload)) return;
     step_aside();
 }

@@ -7,6 +7,7 @@
 namespace deploy {
 
 bool is_identified_feedback(const std::string& message) {
+    if (message.size() > max_feedback_bytes) return false;
     boost::system::error_code ec;
     const auto doc = boost::json::parse(message, ec);
     if (ec || !doc.is_object()) return false;

@@ -251,6 +251,9 @@ TEST_CASE("hand-over to the update agent: only payload.status IDENTIFIED; the lo
         R"({"activityId":"a","timestamp":1,"payload":{"status":"IDENTIFIED"}})"));
     CHECK_FALSE(deploy::is_identified_feedback(R"({"payload":{"status":"IDENTIFYING"}})"));
     CHECK_FALSE(deploy::is_identified_feedback(R"({"payload":{"status":"identified"}})"));
+    // Too large to be a real one: not read at all.
+    CHECK_FALSE(deploy::is_identified_feedback(R"({"payload":{"status":"IDENTIFIED"}})" +
+                                               std::string(deploy::max_feedback_bytes, ' ')));
     CHECK_FALSE(deploy::is_identified_feedback(R"({"status":"IDENTIFIED"})"));
     CHECK_FALSE(deploy::is_identified_feedback("not json"));
     CHECK(deploy::disabled_lock_path("/var/lib/kanto-auto-deployer/KAD.enabled") ==
