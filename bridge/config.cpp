@@ -78,6 +78,9 @@ struct file_reader {
             if (v->is_string()) {
                 out = to_duration(std::string(v->as_string()), file + ": " + key_name(path));
             } else if (v->is_number() && v->to_number<double>() >= 0) {
+                // Found by fuzzing: a huge number overflowed the conversion. A year is plenty.
+                if (!(v->to_number<double>() <= 365.0 * 24 * 3600))
+                    fail(path, "a duration of at most a year, got " + json::serialize(*v));
                 out = std::chrono::milliseconds(static_cast<long long>(v->to_number<double>() * 1000));
             } else {
                 fail(path, "expected a duration such as \"20s\", got " + json::serialize(*v));

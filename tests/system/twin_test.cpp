@@ -602,6 +602,9 @@ TEST_CASE("invalid configuration: exit code 2 and a message naming the key and t
     std::tie(code, out) = run(R"({"update_agent":{"system_containers":"sua"}})");
     CHECK(code == 2);
     CHECK(out.find("update_agent.system_containers: expected an array of strings") != std::string::npos);
+    std::tie(code, out) = run(R"({"twin_bridge":{"poll_interval":1e300}})");  // found by fuzzing
+    CHECK(code == 2);
+    CHECK(out.find("twin_bridge.poll_interval: a duration of at most a year") != std::string::npos);
     std::tie(code, out) = run("{oops");
     CHECK(code == 2);
     CHECK(out.find("not valid JSON") != std::string::npos);
