@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "mqtt_tls.hpp"
+
 namespace bridge {
 
 struct blocking_mqtt_client::pending {
@@ -97,21 +99,12 @@ blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::st
         opts.password = sec.password.c_str();
     }
     MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
-    const auto scheme = url.substr(0, url.find("://"));
-    if (scheme == "ssl" || scheme == "tls" || scheme == "mqtts" || scheme == "mqtt+ssl" || scheme == "tcps" ||
-        scheme == "wss") {
+    if (is_tls_url(url)) {
         if (sec.root_ca.empty()) {
             MQTTAsync_destroy(&client_);
             throw std::runtime_error("a CA file is needed for " + url + " (the server is always verified)");
         }
-        ssl.trustStore = sec.root_ca.c_str();
-        if (!sec.client_cert.empty()) {
-            ssl.keyStore = sec.client_cert.c_str();
-            ssl.privateKey = sec.client_key.c_str();
-        }
-        ssl.enableServerCertAuth = 1;
-        ssl.verify = 1;
-        ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+        set_verified_tls(ssl, sec.root_ca, sec.client_cert, sec.client_key);
         opts.ssl = &ssl;
     }
     opts.onSuccess = &pending::on_success;

@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "go_duration.hpp"
+#include "mqtt_tls.hpp"
 
 namespace bridge {
 namespace json = boost::json;
@@ -207,9 +208,7 @@ void validate(const config& c) {
 }  // namespace
 
 bool config::tls() const {
-    const auto scheme = broker_url.substr(0, broker_url.find("://"));
-    return scheme == "ssl" || scheme == "tls" || scheme == "mqtts" || scheme == "mqtt+ssl" ||
-           scheme == "tcps" || scheme == "wss";
+    return is_tls_url(broker_url);
 }
 
 config load_config(int argc, const char* const* argv) {

@@ -11,7 +11,9 @@
 #include <random>
 
 #include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
+#include "mqtt_tls.hpp"
 
 namespace bridge {
 namespace asio = boost::asio;
@@ -136,14 +138,7 @@ void mqtt_link::connect() {
         opts.password = cfg_.password.c_str();
     }
     if (cfg_.tls()) {
-        ssl.trustStore = cfg_.root_ca.c_str();
-        if (!cfg_.client_cert.empty()) {
-            ssl.keyStore = cfg_.client_cert.c_str();
-            ssl.privateKey = cfg_.client_key.c_str();
-        }
-        ssl.enableServerCertAuth = 1;
-        ssl.verify = 1;
-        ssl.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+        set_verified_tls(ssl, cfg_.root_ca, cfg_.client_cert, cfg_.client_key);
         // OpenSSL's own reason (a certificate that does not verify, a refused handshake) for the
         // log: Paho itself only says "socket error". Called on Paho's thread.
         ssl.ssl_error_context = tls_errors_.get();
