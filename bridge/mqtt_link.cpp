@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <random>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -21,6 +22,7 @@ namespace asio = boost::asio;
 struct mqtt_link::send_context {
     mqtt_link* self;
     std::uint64_t generation;
+    std::uint64_t seq;
 };
 
 struct mqtt_link::subscribe_context {
@@ -74,6 +76,7 @@ mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
       url_(paho_url(cfg.broker_url)),
       broker_port_(port_of(cfg.broker_url, cfg.tls())),
       retry_timer_(io),
+      flush_timer_(io),
       resubscribe_timer_(io) {
     MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
     create.sendWhileDisconnected = 0;
@@ -208,9 +211,8 @@ void mqtt_link::on_connected() {
     if (stopping_) return;
     ++generation_;
     connected_ = true;
-    in_flight_ = 0;
-    queue_.clear();
-    wanted_.clear();  // a clean session: the services subscribe again
+    requeue_unacknowledged();  // normally done when the loss was reported
+    wanted_.clear();           // a clean session: the services subscribe again
     failed_.clear();
     resubscribe_timer_.cancel();
     resubscribe_delay_ = std::chrono::milliseconds(1000);
@@ -222,6 +224,7 @@ void mqtt_link::on_connected() {
     retry_delay_ = std::chrono::milliseconds(0);
     last_failure_.clear();
     ever_connected_ = true;
+    if (!queue_.empty()) spdlog::info("sending {} message(s) kept while disconnected", queue_.size());
     if (handlers_.connected) handlers_.connected();
     pump();
 }
@@ -230,17 +233,47 @@ void mqtt_link::on_connection_lost(const std::string& cause) {
     if (!connected_ || stopping_) return;  // a disconnect we asked for is no loss
     ++generation_;
     connected_ = false;
-    in_flight_ = 0;
-    if (!queue_.empty())
-        spdlog::info("dropping {} queued message(s): the twin is published again after reconnecting",
-                     queue_.size());
-    queue_.clear();
-    spdlog::warn("lost the MQTT connection to {}: {}; reconnecting", cfg_.broker_url, cause);
+    requeue_unacknowledged();
+    spdlog::warn("lost the MQTT connection to {}: {}; reconnecting{}", cfg_.broker_url, cause,
+                 queue_.empty()
+                     ? std::string()
+                     : fmt::format(" ({} unacknowledged or queued message(s) kept)", queue_.size()));
     if (handlers_.disconnected) handlers_.disconnected(cause);
+    check_flushed();  // a flush cannot go on without a connection
 }
 
-void mqtt_link::publish(std::string topic, std::string payload, int qos, bool retain) {
-    if (!connected_ || stopping_) return;  // everything is re-published after the next identity
+void mqtt_link::requeue_unacknowledged() {
+    // In their original order, ahead of everything queued after them. A message that was in flight
+    // at several losses in a row may be what breaks the connection (too large for the broker, say):
+    // it is dropped and the services publish everything again.
+    for (auto it = unacked_.rbegin(); it != unacked_.rend(); ++it) {
+        if (it->second.attempts >= max_send_attempts) {
+            spdlog::error("dropping a message to {}: the connection was lost {} times while it was in flight",
+                          it->second.topic, it->second.attempts);
+            overflowed_ = true;
+            ++dropped_;
+            continue;
+        }
+        queue_.push_front(std::move(it->second));
+    }
+    unacked_.clear();
+    in_flight_ = 0;
+}
+
+std::size_t mqtt_link::drop_superseded(const std::string& topic, const std::string& key) {
+    return std::erase_if(queue_, [&](const outbound& m) {
+        if (m.topic != topic || !m.supersedes.starts_with(key)) return false;
+        return m.supersedes.size() == key.size() || m.supersedes[key.size()] == '/';
+    });
+}
+
+void mqtt_link::publish(std::string topic, std::string payload, int qos, bool retain,
+                        std::string supersedes) {
+    if (stopping_) return;
+    if (!connected_ && !supersedes.empty()) {
+        if (auto n = drop_superseded(topic, supersedes); n > 0)
+            spdlog::debug("offline: {} queued message(s) for {} replaced by a newer one", n, supersedes);
+    }
     if (queue_.size() >= cfg_.queue_limit) {
         if (!overflowed_)
             spdlog::error("outbound queue full ({} messages): dropping messages until it drains",
@@ -249,7 +282,7 @@ void mqtt_link::publish(std::string topic, std::string payload, int qos, bool re
         ++dropped_;
         return;
     }
-    queue_.push_back({std::move(topic), std::move(payload), qos, retain});
+    queue_.push_back({std::move(topic), std::move(payload), qos, retain, std::move(supersedes)});
     pump();
 }
 
@@ -262,18 +295,21 @@ void mqtt_link::pump() {
         msg.qos = m.qos;
         msg.retained = m.retain ? 1 : 0;
         MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
-        opts.context = new send_context{this, generation_};
+        const auto seq = next_seq_++;
+        opts.context = new send_context{this, generation_, seq};
         opts.onSuccess = [](void* ctx, MQTTAsync_successData*) {
             auto* sc = static_cast<send_context*>(ctx);
-            asio::post(sc->self->io_,
-                       [self = sc->self, gen = sc->generation] { self->on_sent(gen, true, 0); });
+            asio::post(sc->self->io_, [self = sc->self, gen = sc->generation, seq = sc->seq] {
+                self->on_sent(gen, seq, true, 0);
+            });
             delete sc;
         };
         opts.onFailure = [](void* ctx, MQTTAsync_failureData* d) {
             auto* sc = static_cast<send_context*>(ctx);
             const int code = d != nullptr ? d->code : -1;
-            asio::post(sc->self->io_,
-                       [self = sc->self, gen = sc->generation, code] { self->on_sent(gen, false, code); });
+            asio::post(sc->self->io_, [self = sc->self, gen = sc->generation, seq = sc->seq, code] {
+                self->on_sent(gen, seq, false, code);
+            });
             delete sc;
         };
         const int rc =
@@ -285,7 +321,11 @@ void mqtt_link::pump() {
             queue_.pop_front();
             continue;
         }
-        if (m.qos > 0) ++in_flight_;
+        if (m.qos > 0) {  // kept until acknowledged: sent again after a lost connection
+            ++in_flight_;
+            ++m.attempts;
+            unacked_.emplace(seq, std::move(m));
+        }
         queue_.pop_front();
     }
     if (overflowed_ && queue_.empty() && in_flight_ == 0) {
@@ -295,13 +335,50 @@ void mqtt_link::pump() {
         dropped_ = 0;
         if (handlers_.resync_needed) handlers_.resync_needed();
     }
+    check_flushed();
 }
 
-void mqtt_link::on_sent(std::uint64_t generation, bool ok, int code) {
-    if (generation != generation_) return;  // belongs to a connection that is gone
-    if (!ok) spdlog::warn("a publish was not acknowledged: {}", MQTTAsync_strerror(code));
+void mqtt_link::on_sent(std::uint64_t generation, std::uint64_t seq, bool ok, int code) {
+    if (generation != generation_) return;  // belongs to a connection that is gone: already re-queued
+    auto it = unacked_.find(seq);
+    if (it == unacked_.end()) return;
     if (in_flight_ > 0) --in_flight_;
+    if (!ok && (code == MQTTASYNC_DISCONNECTED || code == MQTTASYNC_OPERATION_INCOMPLETE ||
+                !MQTTAsync_isConnected(client_))) {
+        // Paho failed it because the connection is going: the loss, reported next, re-queues it.
+        spdlog::debug("a publish to {} failed with the connection: {}", it->second.topic,
+                      MQTTAsync_strerror(code));
+        return;
+    }
+    if (!ok) {
+        // Refused for another reason while connected: dropped, and the services publish
+        // everything again once the queue drains.
+        spdlog::warn("a publish to {} was not acknowledged: {}", it->second.topic, MQTTAsync_strerror(code));
+        overflowed_ = true;
+        ++dropped_;
+    }
+    unacked_.erase(it);
     pump();
+}
+
+void mqtt_link::flush(std::chrono::milliseconds budget, std::function<void()> done) {
+    flushed_ = std::move(done);
+    flush_timer_.expires_after(budget);
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || !flushed_) return;
+        spdlog::warn("stopping: {} message(s) still unsent after the flush time",
+                     queue_.size() + unacked_.size());
+        std::exchange(flushed_, nullptr)();
+    });
+    check_flushed();
+}
+
+void mqtt_link::check_flushed() {
+    if (!flushed_) return;
+    if (connected_ && (!queue_.empty() || in_flight_ > 0)) return;
+    flush_timer_.cancel();
+    // Called from inside pump() or a callback: `done` runs as a handler of its own.
+    asio::post(io_, std::exchange(flushed_, nullptr));
 }
 
 void mqtt_link::subscribe(const std::string& filter, int qos) {
@@ -372,9 +449,16 @@ void mqtt_link::stop() {
     stopping_ = true;
     retry_timer_.cancel();
     resubscribe_timer_.cancel();
-    if (!MQTTAsync_isConnected(client_)) return;
+    flush_timer_.cancel();
+    flushed_ = nullptr;
+    if (!MQTTAsync_isConnected(client_)) {
+        if (!queue_.empty() || !unacked_.empty())
+            spdlog::warn("stopping while disconnected: {} message(s) not sent",
+                         queue_.size() + unacked_.size());
+        return;
+    }
     // What Paho holds (the in-flight window) is flushed within the disconnect timeout; what is
-    // still in our queue is not sent.
+    // still in our queue (flush() had its time) is not sent.
     if (!queue_.empty()) spdlog::warn("stopping: {} queued message(s) not sent", queue_.size());
     // The promise lives on the heap, owned jointly with Paho's callback: waiting may end first.
     auto done = std::make_shared<std::promise<void>>();

@@ -1,8 +1,11 @@
 // MQTT adapter over Paho C's async client. Paho's threads only post into the io_context. Every
 // publish goes through our own bounded queue and at most `max_inflight` QoS 1 messages are handed to
 // Paho at once (anchors.md §5.2: letting Paho buffer a large burst drains it at tens of messages per
-// second). Order is preserved. On a lost connection the queue is dropped: the core publishes the whole
-// twin again after the next identity.
+// second). Order is preserved. A message is kept until the broker acknowledges it: on a lost
+// connection the unacknowledged ones go back to the front of the queue and everything is sent after
+// reconnecting. While the link is down, a message with a `supersedes` key replaces queued ones for
+// the same key or a key below it ("/features/X" replaces "/features/X/properties/..."), so the
+// queue holds the latest value of each twin path rather than its history.
 #pragma once
 
 #include <chrono>
@@ -42,9 +45,13 @@ class mqtt_link {
     mqtt_link& operator=(const mqtt_link&) = delete;
 
     void start();
-    void publish(std::string topic, std::string payload, int qos, bool retain = false);
+    void publish(std::string topic, std::string payload, int qos, bool retain = false,
+                 std::string supersedes = {});
     void subscribe(const std::string& filter, int qos);
     void unsubscribe(const std::string& filter);
+    // Sends what is queued for at most `budget` (publishing still works meanwhile), then calls
+    // `done` on the loop. Done at once when not connected.
+    void flush(std::chrono::milliseconds budget, std::function<void()> done);
     // Disconnects (waiting up to the disconnect timeout) and stops reconnecting.
     void stop();
 
@@ -58,7 +65,10 @@ class mqtt_link {
         std::string payload;
         int qos;
         bool retain;
+        std::string supersedes;
+        int attempts = 0;  // handed to Paho this many times
     };
+    static constexpr int max_send_attempts = 5;
     struct send_context;
     struct subscribe_context;
 
@@ -66,8 +76,11 @@ class mqtt_link {
     void on_connected();
     void on_connection_lost(const std::string& cause);
     void on_connect_failed(const std::string& reason);
-    void on_sent(std::uint64_t generation, bool ok, int code);
+    void on_sent(std::uint64_t generation, std::uint64_t seq, bool ok, int code);
     void pump();
+    void requeue_unacknowledged();
+    std::size_t drop_superseded(const std::string& topic, const std::string& key);
+    void check_flushed();
     void disable_nagle();
     void send_subscribe(const std::string& filter, int qos);
     void on_subscribe_failed(std::uint64_t generation, const std::string& filter, const std::string& reason);
@@ -96,7 +109,11 @@ class mqtt_link {
     bool ever_connected_ = false;
     std::uint64_t generation_ = 0;  // changes on every (re)connect: late callbacks of older ones are ignored
     std::deque<outbound> queue_;
+    std::map<std::uint64_t, outbound> unacked_;  // handed to Paho, not yet acknowledged; by sequence
+    std::uint64_t next_seq_ = 0;
     int in_flight_ = 0;
+    boost::asio::steady_timer flush_timer_;
+    std::function<void()> flushed_;  // set while flush() waits
     bool overflowed_ = false;
     std::size_t dropped_ = 0;
     std::map<std::string, int> wanted_;  // subscriptions of this connection: filter -> QoS

@@ -71,7 +71,9 @@ void update_agent_service::execute(update_agent::actions actions) {
         if (auto* l = std::get_if<update_agent::log>(&a)) {
             write_log_line(*l);
         } else if (auto* p = std::get_if<update_agent::publish>(&a)) {
-            a_.mqtt.publish(std::move(p->topic), std::move(p->payload), 1, p->retain);
+            // A newer current state replaces an older one still waiting for the link.
+            auto key = p->retain ? p->topic : std::string();
+            a_.mqtt.publish(std::move(p->topic), std::move(p->payload), 1, p->retain, std::move(key));
         } else if (auto* l = std::get_if<update_agent::list_containers>(&a)) {
             if (version_known_) {
                 list(l->tag);

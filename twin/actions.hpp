@@ -18,6 +18,9 @@ struct publish {
     std::string topic;
     std::string payload;
     int qos = 1;
+    // The twin path this message sets or deletes: while the link is down, a later message for the
+    // same path (or a parent of it) replaces this one in the outbound queue. Empty: never replaced.
+    std::string supersedes = {};
 };
 struct subscribe {
     std::string filter;

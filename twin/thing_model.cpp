@@ -55,7 +55,7 @@ std::vector<const kcm::types::Container*> thing_model::sorted_containers() const
 }
 
 void thing_model::publish_modify(const std::string& path, const json::value& value, actions& out) const {
-    out.push_back(publish{event_topic_, twin_modify(*thing_, path, value)});
+    out.push_back(publish{event_topic_, twin_modify(*thing_, path, value), 1, path});
 }
 
 void thing_model::publish_event(std::string payload, actions& out) const {
@@ -107,7 +107,7 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
                 dead["status"] = "DEAD";
                 publish_modify(state_path, dead, out);
             }
-            out.push_back(publish{event_topic_, twin_delete(*thing_, path)});
+            out.push_back(publish{event_topic_, twin_delete(*thing_, path), 1, path});
             deleted_since_burst_.insert(id);
             persisted_.erase(id);
             write_persisted(false, out);
@@ -143,8 +143,8 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
         deleted_since_burst_.clear();
         for (const auto& id : gone) {
             if (known_.count(id) != 0) continue;
-            out.push_back(publish{event_topic_,
-                                  twin_delete(*thing_, feature_path(features::container_feature_id(id)))});
+            const auto path = feature_path(features::container_feature_id(id));
+            out.push_back(publish{event_topic_, twin_delete(*thing_, path), 1, path});
             ++stale;
         }
         persisted_.clear();

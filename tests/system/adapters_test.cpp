@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +12,7 @@
 #include "harness.hpp"
 #include "http_fetch.hpp"
 #include "kanto_client.hpp"
+#include "mqtt_client.hpp"
 #include "mqtt_link.hpp"
 #include "state_watch.hpp"
 
@@ -141,4 +143,69 @@ TEST_CASE(
     watch.stop();
     io.restart();
     io.run();  // nothing is left outstanding after stop
+}
+
+TEST_CASE("mqtt_link: offline, the latest message per path is kept and sent after reconnecting") {
+    harness::mosquitto broker;
+    asio::io_context io;
+    bridge::config cfg;
+    cfg.broker_url = broker.url();
+    int connects = 0, losses = 0;
+    bridge::mqtt_link link(
+        io, cfg,
+        {[&] { ++connects; }, [&](const std::string&) { ++losses; }, [](std::string, std::string) {}, [] {},
+         [](const std::string&, const std::string&) {}});
+    link.start();
+    REQUIRE(run_until(io, [&] { return connects == 1; }));
+    broker.stop();
+    REQUIRE(run_until(io, [&] { return losses == 1; }));
+
+    // Retained, so a subscriber that comes after the broker sees what was delivered.
+    link.publish("t/a", "state RUNNING", 1, true, "/features/Container:a/properties/status/state");
+    link.publish("t/a", "the whole feature", 1, true, "/features/Container:a");  // replaces the state
+    link.publish("t/b", "b1", 1, true);                                          // no key: never replaced
+    link.publish("t/b", "b2", 1, true);
+    link.publish("t/c", "other topic", 1, true, "/features/Container:a");  // another topic: kept
+    link.publish("t/d", "sibling", 1, true, "/features/Container:ab");     // not below /Container:a
+    link.publish("t/d", "replaced", 1, true, "/features/Container:a");
+    CHECK(link.queued() == 6);  // t/a once, t/b twice, t/c, t/d twice
+
+    broker.start();
+    REQUIRE(run_until(
+        io, [&] { return connects == 2 && link.queued() == 0 && link.in_flight() == 0; }, 20000ms));
+    harness::mqtt_client sub(broker.url(), "offline-sub");
+    sub.subscribe("t/#", 1);
+    std::map<std::string, std::string> seen;
+    for (const auto& m : sub.take(4, 5000ms)) seen[m.topic] = m.payload;
+    CHECK(seen ==
+          std::map<std::string, std::string>{
+              {"t/a", "the whole feature"}, {"t/b", "b2"}, {"t/c", "other topic"}, {"t/d", "replaced"}});
+    link.stop();
+}
+
+TEST_CASE("mqtt_link: flush sends everything queued before it reports done") {
+    harness::mosquitto broker;
+    asio::io_context io;
+    bridge::config cfg;
+    cfg.broker_url = broker.url();
+    cfg.mqtt_max_inflight = 2;  // most of the messages wait in our queue
+    bool connected = false;
+    bridge::mqtt_link link(
+        io, cfg,
+        {[&] { connected = true; }, [](const std::string&) {}, [](std::string, std::string) {}, [] {},
+         [](const std::string&, const std::string&) {}});
+    link.start();
+    REQUIRE(run_until(io, [&] { return connected; }));
+    harness::mqtt_client sub(broker.url(), "flush-sub");
+    sub.subscribe("f/#", 1);
+    for (int i = 0; i < 200; ++i) link.publish("f/" + std::to_string(i), std::to_string(i), 1);
+    CHECK(link.queued() > 0);
+    bool flushed = false;
+    link.flush(20000ms, [&] { flushed = true; });
+    REQUIRE(run_until(
+        io, [&] { return flushed; }, 25000ms));
+    CHECK(link.queued() == 0);
+    CHECK(link.in_flight() == 0);
+    link.stop();
+    CHECK(sub.take(200, 10000ms).size() == 200);
 }

@@ -156,8 +156,7 @@ void mosquitto::launch() {
                                         dir_.path() / "mosquitto.log");
 }
 
-void mosquitto::restart() {
-    proc_->stop();
+void mosquitto::start() {
     launch();
     if (!eventually([&] { return tcp_accepts(port_) || !proc_->alive(); }, 10000ms) || !proc_->alive())
         throw std::runtime_error("mosquitto did not restart: " + log());

@@ -72,8 +72,13 @@ class mosquitto {
     std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
     std::string log() const { return read_file(dir_.path() / "mosquitto.log"); }
     void stop() { proc_->stop(); }
+    // Starts a stopped broker again on the same port.
+    void start();
     // Stops the broker and starts it again on the same port (clients see a lost connection).
-    void restart();
+    void restart() {
+        stop();
+        start();
+    }
 
   private:
     void launch();
