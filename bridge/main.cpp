@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
         // SIGTERM/SIGINT: stop. SIGHUP (a closed terminal, or "reload" by habit) must not kill the
         // daemon: the configuration is read at start only, so it is logged and ignored.
         boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+        // Flush, disconnect and drain within about 2 s of the signal.
+        constexpr std::chrono::milliseconds flush_budget{1000};
+        bool stopping = false;
         std::function<void(const boost::system::error_code&, int)> on_signal =
             [&](const boost::system::error_code& ec, int sig) {
                 if (ec) return;
@@ -82,9 +85,15 @@ int main(int argc, char** argv) {
                     signals.async_wait(on_signal);
                     return;
                 }
-                spdlog::info("signal {}: disconnecting and exiting", sig);
-                host.stop();
-                io.stop();
+                if (stopping) {  // a second signal: no more waiting
+                    host.stop();
+                    io.stop();
+                    return;
+                }
+                stopping = true;
+                spdlog::info("signal {}: answering what is in flight, sending what is queued, exiting", sig);
+                signals.async_wait(on_signal);
+                host.shutdown(flush_budget, [&io] { io.stop(); });
             };
         signals.async_wait(on_signal);
         host.start();

@@ -18,6 +18,9 @@ class service {
     virtual void start() = 0;
     // Cancels the service's timers and watches; no input reaches the core afterwards.
     virtual void stop() = 0;
+    // A graceful stop: stop taking requests and answer (or fail) what is in flight while the link
+    // can still send it, then stop().
+    virtual void on_stopping() { stop(); }
 
     // The shared MQTT link's events.
     virtual void on_connected() = 0;

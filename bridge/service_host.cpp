@@ -53,6 +53,16 @@ void service_host::start() {
     mqtt_.start();
 }
 
+void service_host::shutdown(std::chrono::milliseconds flush_budget, std::function<void()> done) {
+    if (stopped_) return done();
+    each([](service& s) { s.on_stopping(); });
+    kanto_.stop();
+    mqtt_.flush(flush_budget, [this, done = std::move(done)] {
+        stop();
+        done();
+    });
+}
+
 void service_host::stop() {
     if (stopped_) return;
     stopped_ = true;

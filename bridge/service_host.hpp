@@ -4,6 +4,8 @@
 // (timers, watches), then the Kanto-CM client (calls in flight), then the MQTT link.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -31,6 +33,9 @@ class service_host {
     bool empty() const { return services_.empty(); }
 
     void start();
+    // SIGTERM: the services answer what is in flight, calls to Kanto-CM are cancelled, the link
+    // sends what is queued for at most `flush_budget`, then stop() and `done`.
+    void shutdown(std::chrono::milliseconds flush_budget, std::function<void()> done);
     void stop();
 
   private:

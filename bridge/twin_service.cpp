@@ -67,6 +67,12 @@ void twin_service::stop() {
     if (watch_) watch_->stop();
 }
 
+void twin_service::on_stopping() {
+    if (stopped_) return;
+    execute(core_.on_stopping());
+    stop();
+}
+
 void twin_service::on_connected() {
     feed([this] { return core_.on_connected(); });
 }
@@ -93,7 +99,10 @@ void twin_service::execute(twin::actions actions) {
 void twin_service::execute_one(twin::action& action) {
     std::visit(
         overload{
-            [this](twin::publish& p) { a_.mqtt.publish(std::move(p.topic), std::move(p.payload), p.qos); },
+            [this](twin::publish& p) {
+                a_.mqtt.publish(std::move(p.topic), std::move(p.payload), p.qos, false,
+                                std::move(p.supersedes));
+            },
             [this](twin::subscribe& s) { a_.mqtt.subscribe(s.filter, s.qos); },
             [this](twin::unsubscribe& u) { a_.mqtt.unsubscribe(u.filter); },
             [this](twin::list_containers&) {

@@ -23,6 +23,7 @@ class twin_service final : public service {
     std::vector<std::string> topic_filters() const override { return twin::core::topic_filters(); }
     void start() override;
     void stop() override;
+    void on_stopping() override;
     void on_connected() override;
     void on_disconnected() override;
     void on_message(std::string topic, std::string payload) override;

@@ -150,6 +150,12 @@ void container_operations::on_read_completed(bool list, const std::string& conta
     }
 }
 
+void container_operations::abort_all(const error_info& error, actions& out) {
+    for (const auto& [call, op] : ops_) reply_outbox_error(op.req, error, out);
+    ops_.clear();
+    queues_.clear();
+}
+
 void container_operations::finish(std::uint64_t call, actions& out) {
     auto it = ops_.find(call);
     if (it == ops_.end()) return;

@@ -36,6 +36,9 @@ class container_operations {
     // A read completed (a List, or a Get of `container_id`): answer the operations waiting for it.
     void on_read_completed(bool list, const std::string& container_id, core_context& ctx, actions& out);
 
+    // The bridge stops: every operation, running or queued, is answered with `error`.
+    void abort_all(const error_info& error, actions& out);
+
     std::size_t pending() const { return ops_.size(); }
 
   private:

@@ -132,6 +132,19 @@ actions core::on_resync_needed() {
     return out;
 }
 
+actions core::on_stopping() {
+    actions out;
+    constexpr const char* reason = "the bridge is stopping: the operation was interrupted";
+    registration_.on_stopping(out);
+    const auto running = operations_.pending();
+    operations_.abort_all(execution_failed(reason), out);
+    software_.abort_all(reason, ctx_, out);
+    if (running > 0)
+        out.push_back(log{log_level::info, "stopping: answered " + std::to_string(running) +
+                                               " container operation(s) in flight with an error"});
+    return out;
+}
+
 actions core::on_subscribe_failed(const std::string& filter, const std::string& reason) {
     actions out;
     registration_.on_subscribe_failed(filter, reason, model_, out);
@@ -182,6 +195,8 @@ void core::handle_command(const std::string& topic, const std::string& payload, 
 }
 
 void core::dispatch(command_request req, actions& out) {
+    out.push_back(log{log_level::debug,
+                      "command " + req.operation + " on " + req.feature + " (request " + req.req_id + ")"});
     if (req.feature == features::software_updatable) return software_.submit(req, ctx_, out);
     if (req.feature == features::metrics) return metrics_.submit(req, ctx_, out);
     auto plan = plan_operation(req);

@@ -53,6 +53,9 @@ class core {
     actions on_metrics_due(std::uint64_t generation);
     actions on_metrics_read(std::uint64_t generation, bool baseline,
                             const std::vector<metrics_sample>& samples, std::int64_t unix_seconds);
+    // The bridge stops: commands are no longer accepted, and every one in flight is answered with an
+    // error (an operation) or ends FINISHED_ERROR (a software update) before the link is flushed.
+    actions on_stopping();
     // The subscription filters whose messages belong to this service.
     static std::vector<std::string> topic_filters();
 

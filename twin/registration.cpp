@@ -114,7 +114,14 @@ void registration::on_subscribe_failed(const std::string& filter, const std::str
     }
 }
 
+void registration::on_stopping(actions& out) {
+    stopping_ = true;
+    if (!command_filter_.empty()) out.push_back(unsubscribe{command_filter_});
+    command_filter_.clear();
+}
+
 void registration::subscribe_commands(const thing_model& model, actions& out) {
+    if (stopping_) return;
     const auto filter = "command//" + model.thing()->str() + "/req/#";
     if (filter == command_filter_) return;  // a policy change keeps the subscription
     if (!command_filter_.empty()) out.push_back(unsubscribe{command_filter_});

@@ -29,7 +29,7 @@ class registration {
 
     state current() const { return state_; }
     bool publishing() const { return state_ == state::registered || state_ == state::thing_deleted; }
-    bool accepting_commands() const { return state_ == state::registered; }
+    bool accepting_commands() const { return state_ == state::registered && !stopping_; }
     bool in_progress() const { return state_ != state::no_identity; }
 
     // MQTT (re)connected: a clean session has no subscription; subscribe and ask for the identity.
@@ -53,6 +53,8 @@ class registration {
         if (state_ == state::registered) state_ = state::thing_deleted;
     }
     bool thing_deleted() const { return state_ == state::thing_deleted; }
+    // The bridge stops: no more commands (the subscription is dropped); changes still publish.
+    void on_stopping(actions& out);
 
   private:
     void finish(thing_model& model, actions& out);
@@ -62,6 +64,7 @@ class registration {
     std::optional<identity> identity_;
     std::set<std::string> persisted_;  // from the persistence file
     std::string command_filter_;       // command//<thing>/req/# while subscribed
+    bool stopping_ = false;
 };
 
 }  // namespace twin

@@ -68,6 +68,23 @@ void software_update_job::fail(bool rejected, const std::string& message, core_c
     start_next(ctx, out);  // containers created so far are not rolled back (as in Kanto)
 }
 
+void software_update_job::abort_all(const std::string& message, core_context& ctx, actions& out) {
+    if (job_) queue_.push_front(std::move(*job_));
+    for (auto& j : queue_) {
+        job_ = std::move(j);
+        out.push_back(log{log_level::warn,
+                          "software update " + job_->status.correlation_id + " interrupted: " + message});
+        job_->status.status = "FINISHED_ERROR";
+        job_->status.message = message;
+        publish_status("lastFailedOperation", ctx, out);
+        publish_status("lastOperation", ctx, out);
+    }
+    queue_.clear();
+    job_.reset();
+    phase_ = phase::idle;
+    waiting_ = 0;
+}
+
 // ---- install (§8.1) ----
 
 void software_update_job::begin_module(core_context& ctx, actions& out) {

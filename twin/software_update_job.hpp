@@ -28,6 +28,9 @@ class software_update_job {
     void on_kanto_done(std::uint64_t call, const kanto_result& result, core_context& ctx, actions& out);
     void on_read_completed(bool list, const std::string& container_id, core_context& ctx, actions& out);
 
+    // The bridge stops: the running job and every queued one end FINISHED_ERROR with `message`.
+    void abort_all(const std::string& message, core_context& ctx, actions& out);
+
     phase current() const { return phase_; }
     std::size_t queued() const { return queue_.size(); }
 

@@ -3,6 +3,8 @@
 // pipeline, operations and concurrency. Real mosquitto, kanto-cm-sim and kanto-twin-bridge.
 #include <doctest/doctest.h>
 
+#include <csignal>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -776,4 +778,21 @@ TEST_CASE("twin events keep operations (B6); a deleted thing gets 404 until it i
     out = s.until_response(s.send("Container:" + id, "stop"));
     CHECK(status_of(out) == 204);
     // After a device change the old thing is unknown: a core test (twin_software_update_test.cpp).
+}
+
+TEST_CASE("SIGTERM: an operation in flight is answered with an error before the daemon exits 0") {
+    command_session s({"--pull-delay", "slow-image=30000"});
+    const auto req =
+        s.send("ContainerFactory", "create", R"({"imageRef":"registry.local/slow-image:1","start":false})");
+    // The command reached the core, which called Create in the same step: it is in flight now.
+    REQUIRE(harness::eventually([&] {
+        return s.bridge->log().find("command create on ContainerFactory (request " + req + ")") !=
+               std::string::npos;
+    }));
+    CHECK(s.bridge->stop(SIGTERM) == 0);
+    const auto out = s.until_response(req, 5s);
+    CHECK(status_of(out) == 500);
+    CHECK(response_of(out).at("value").at("message") ==
+          "the bridge is stopping: the operation was interrupted");
+    CHECK(s.bridge->log().find("answered 1 container operation(s) in flight") != std::string::npos);
 }

@@ -626,5 +626,5 @@ TEST_CASE("the daemon with all three services: SIGHUP is ignored, SIGTERM ends i
     const int status = s.bridge->stop(SIGTERM);  // SIGKILL after 5 s: then the status is not an exit
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
-    CHECK(s.bridge->log().find("disconnecting and exiting") != std::string::npos);
+    CHECK(s.bridge->log().find("sending what is queued, exiting") != std::string::npos);
 }

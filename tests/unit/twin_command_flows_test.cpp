@@ -223,3 +223,29 @@ TEST_CASE("a refused subscription of the command topic is logged as an error nam
     CHECK(only<twin::log>(a)[0].level == twin::log_level::error);
     CHECK(only<twin::log>(a)[0].text.find(thing) != std::string::npos);
 }
+
+TEST_CASE("stopping: operations in flight and queued are answered 500, commands are unsubscribed") {
+    registered f({container("a", "Running", 3)});
+    step s(f.core);
+    s.command("Container:a", "pause", std::nullopt, "r-1").expect_call<kcm::svc::PauseContainerRequest>();
+    step second(f.core);
+    second.command("Container:a", "stop", std::nullopt, "r-2").expect_no_call();  // queued behind the pause
+    const auto out = f.core.on_stopping();
+    const auto a = answers(out);
+    REQUIRE(a.size() == 2);
+    for (const auto& r : a) {
+        CHECK(r.status == 500);
+        CHECK(r.value.at("message") == "the bridge is stopping: the operation was interrupted");
+    }
+    CHECK(a[0].path == "/features/Container:a/outbox/messages/pause");
+    CHECK(a[1].path == "/features/Container:a/outbox/messages/stop");
+    const auto gone = only<twin::unsubscribe>(out);
+    REQUIRE(gone.size() == 1);
+    CHECK(gone[0].filter.rfind("command//", 0) == 0);
+    CHECK(f.quiescent());
+    // The pause's late completion changes nothing and a new command is not taken.
+    CHECK(answers(s.complete_call(ok()).actions()).empty());
+    CHECK(only<twin::call_kanto>(f.core.on_message(command_topic("r-3", "start"),
+                                                   command_payload("Container:a", "start", std::nullopt)))
+              .empty());
+}

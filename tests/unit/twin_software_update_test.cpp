@@ -241,3 +241,19 @@ TEST_CASE("twin events: feature events keep operations (B6); a deleted thing get
                                                  command_payload("Container:a", "start", std::nullopt))));
     CHECK(old.at(0).status == 404);
 }
+
+TEST_CASE("stopping: the running install and the queued one end FINISHED_ERROR") {
+    auto f = with_artifact();
+    f.core.on_message(command_topic("r-1", "install"),
+                      command_payload("SoftwareUpdatable", "install", install_action("one", url, "{}")));
+    f.core.on_message(command_topic("r-2", "install"),
+                      command_payload("SoftwareUpdatable", "install", install_action("two", url, "{}")));
+    const auto out = f.core.on_stopping();
+    CHECK(su_statuses(out) == std::vector<std::string>{"failed:FINISHED_ERROR", "FINISHED_ERROR",
+                                                       "failed:FINISHED_ERROR", "FINISHED_ERROR"});
+    const auto last = json::parse(only<twin::publish>(out).back().payload).at("value");
+    CHECK(last.at("correlationId") == "two");
+    CHECK(last.at("message") == "the bridge is stopping: the operation was interrupted");
+    CHECK(f.quiescent());
+    CHECK(f.core.software_updates().queued() == 0);
+}
