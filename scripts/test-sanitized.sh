@@ -15,6 +15,6 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_retur
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
 rc=0
-meson test -C "$builddir" --print-errorlogs --num-processes 2 --no-suite style --no-suite chaos --timeout-multiplier 3 || rc=$?
+meson test -C "$builddir" --print-errorlogs --num-processes 2 --no-suite style --timeout-multiplier 3 || rc=$?
 python3 scripts/test-summary.py "$builddir/meson-logs/testlog.json" | sed 's/^tests:/sanitized tests:/'
 exit $rc

@@ -13,6 +13,6 @@ else
 fi
 ninja -C "$builddir"
 rc=0
-meson test -C "$builddir" --print-errorlogs --num-processes 2 --no-suite chaos || rc=$?
+meson test -C "$builddir" --print-errorlogs --num-processes 2 || rc=$?
 python3 scripts/test-summary.py "$builddir/meson-logs/testlog.json"
 exit $rc

@@ -7,6 +7,7 @@
 #endif
 
 #include <algorithm>
+#include <utility>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -36,6 +37,7 @@ bool thing_model::enabled(std::string_view feature) const {
 }
 
 void thing_model::set_thing(const thing_id& thing, const std::string& tenant) {
+    if (thing_ && !(thing_->str() == thing.str())) deleted_by_last_burst_.clear();  // another thing's
     thing_ = thing;
     event_topic_ = event_topic(tenant, thing);
 }
@@ -108,9 +110,7 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
                 publish_modify(state_path, dead, out);
             }
             out.push_back(publish{event_topic_, twin_delete(*thing_, path), 1, path});
-            deleted_since_burst_.insert(id);
-            persisted_.erase(id);
-            write_persisted(false, out);
+            // The id stays in the persistence file until the next burst (see persisted_).
         }
         if (enabled(features::software_updatable)) publish_dependencies(out);
         return container_change::removed;
@@ -138,11 +138,15 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
         for (const auto& [id, c] : known_) {
             publish_modify(feature_path(features::container_feature_id(id)), container_feature_json(c), out);
         }
-        auto gone = persisted;
-        gone.insert(deleted_since_burst_.begin(), deleted_since_burst_.end());
-        deleted_since_burst_.clear();
+        std::set<std::string> gone;
+        for (const auto& id : persisted) {
+            if (known_.count(id) == 0) gone.insert(id);
+        }
+        auto again = std::exchange(deleted_by_last_burst_, gone);
+        for (const auto& id : again) {
+            if (known_.count(id) == 0) gone.insert(id);
+        }
         for (const auto& id : gone) {
-            if (known_.count(id) != 0) continue;
             const auto path = feature_path(features::container_feature_id(id));
             out.push_back(publish{event_topic_, twin_delete(*thing_, path), 1, path});
             ++stale;

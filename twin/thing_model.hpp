@@ -54,10 +54,13 @@ class thing_model {
     std::optional<thing_id> thing_;
     std::string event_topic_;
     std::map<std::string, kcm::types::Container> known_;  // the last observation, sorted by id
-    std::set<std::string> persisted_;                     // ids in the persistence file
-    // Features deleted since the last registration burst: a delete published just as the link
-    // went down is lost, so the next burst deletes them again (Ditto ignores a repeated delete).
-    std::set<std::string> deleted_since_burst_;
+    // Ids in the persistence file: every container whose feature may exist in the cloud. A removed
+    // container's id stays until the next registration burst (Kanto drops it at once), so a delete
+    // lost with the connection, or with the process (SIGKILL before it was sent), is sent again.
+    std::set<std::string> persisted_;
+    // Stale features the last burst deleted: the next burst deletes them once more, in case the
+    // burst itself was lost between the broker and the cloud (Ditto ignores a repeated delete).
+    std::set<std::string> deleted_by_last_burst_;
 };
 
 std::string feature_path(std::string_view feature);

@@ -45,8 +45,14 @@ std::string difference(const twin::ditto_thing& seen, const std::vector<kcm::typ
     }
     std::set<std::string> theirs;
     for (const auto& c : listed) theirs.insert(c.id());
-    if (ours != theirs)
-        return "container features " + std::to_string(ours.size()) + " vs " + std::to_string(theirs.size());
+    if (ours != theirs) {
+        std::string extra;
+        for (const auto& id : ours) {
+            if (theirs.count(id) == 0 && extra.size() < 200) extra += " " + id;
+        }
+        return "container features " + std::to_string(ours.size()) + " vs " + std::to_string(theirs.size()) +
+               (extra.empty() ? "" : "; not listed:" + extra);
+    }
     for (const auto& c : listed) {
         const auto* status =
             features->as_object().at("Container:" + c.id()).as_object().if_contains("properties");
