@@ -65,6 +65,12 @@ void update_agent_service::list(std::uint64_t tag) {
     });
 }
 
+void update_agent_service::on_stopping() {
+    if (stopped_) return;
+    execute(core_.on_stopping(now_ms()));
+    stop();
+}
+
 void update_agent_service::execute(update_agent::actions actions) {
     for (auto& a : actions) {
         if (stopped_) return;

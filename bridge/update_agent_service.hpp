@@ -18,6 +18,7 @@ class update_agent_service final : public service {
     std::vector<std::string> topic_filters() const override { return core_.inbound_topics(); }
     void start() override;
     void stop() override { stopped_ = true; }
+    void on_stopping() override;
     void on_connected() override;
     void on_disconnected() override {}
     void on_message(std::string topic, std::string payload) override;

@@ -59,6 +59,7 @@ actions agent::on_connected(std::int64_t now_ms) {
 
 actions agent::on_message(const std::string& topic, std::string_view payload, std::int64_t now_ms) {
     actions out;
+    if (stopping_) return out;
     if (topic == topics_.desired_state) {
         accept(kind::desired_state, topic, payload, now_ms, out);
     } else if (topic == topics_.command) {
@@ -263,6 +264,31 @@ actions agent::on_kanto_done(std::uint64_t call, const kanto::result& r, std::in
         run_finished(now_ms, out);
         drain(now_ms, out);
     }
+    return out;
+}
+
+actions agent::on_stopping(std::int64_t now_ms) {
+    constexpr const char* reason = "the bridge is stopping: the operation was interrupted";
+    actions out;
+    stopping_ = true;
+    sink_.now_ms = now_ms;
+    if (state_ == state::identifying) {
+        feedback(identifying_activity_, now_ms, "IDENTIFICATION_FAILED", reason, {}, nullptr, out);
+    } else if (state_ == state::commanding && run_ && run_->pending_call() != 0) {
+        // Only the feedback and the log lines: nothing is called any more.
+        for (auto& a :
+             run_->on_done(run_->pending_call(), kanto::result{false, reason, std::nullopt}, sink_)) {
+            if (!std::holds_alternative<call_kanto>(a) && !std::holds_alternative<list_containers>(a))
+                out.push_back(std::move(a));
+        }
+    }
+    if (!queue_.empty())
+        out.push_back(log{log_level::warn, fmt::format("update agent: stopping with {} desired state(s) or "
+                                                       "command(s) not started",
+                                                       queue_.size())});
+    queue_.clear();
+    run_.reset();
+    state_ = state::idle;
     return out;
 }
 

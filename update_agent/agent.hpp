@@ -53,6 +53,10 @@ class agent {
     actions on_listed(std::uint64_t tag, bool ok, const std::string& error,
                       const std::vector<kcm::types::Container>& containers, std::int64_t now_ms);
     actions on_kanto_done(std::uint64_t call, const kanto::result& r, std::int64_t now_ms);
+    // The bridge stops: an identification in flight ends IDENTIFICATION_FAILED and a running phase
+    // ends as if Kanto-CM had failed its call (<PHASE>_FAILURE), both with the same reason; inputs
+    // still waiting are dropped, and nothing is accepted afterwards.
+    actions on_stopping(std::int64_t now_ms);
     // Kanto-CM's project version, reported as the agent's version.
     void set_agent_version(std::string version) { inventory_.agent_version = std::move(version); }
 
@@ -101,6 +105,7 @@ class agent {
     std::optional<command_run> run_;
     std::string auto_activity_;  // the operation this agent drives itself (auto_apply)
     feedback_sink sink_;
+    bool stopping_ = false;
 };
 
 }  // namespace update_agent

@@ -57,6 +57,7 @@ class command_run {
 
     state current() const { return state_; }
     bool finished() const { return state_ == state::done; }
+    std::uint64_t pending_call() const { return finished() || state_ == state::idle ? 0 : call_; }
 
   private:
     void succeeded(const kanto::result& r, actions& out);

@@ -662,3 +662,48 @@ TEST_CASE("current-state requests share one List at a time; a flood is bounded")
     CHECK(answered == std::vector<std::string>{"g1", "g2", "g3", "g4"});
     CHECK(w.completions == 2);
 }
+
+TEST_CASE("stopping: a running phase ends with its failure and the reason; waiting input is dropped") {
+    ua_world w;
+    REQUIRE(w.desired(domain_payload({component("web", "1", image("web:1"))}), "op").size() == 2);
+    // DOWNLOAD's Create is left pending; an UPDATE waits behind it.
+    w.agent.on_message("containersupdate/desiredstate/command",
+                       R"({"activityId":"op","payload":{"command":"DOWNLOAD"}})", ++w.now);
+    w.agent.on_message("containersupdate/desiredstate/command",
+                       R"({"activityId":"op","payload":{"command":"UPDATE"}})", ++w.now);
+    REQUIRE(w.agent.pending() == 1);
+    const auto out = w.agent.on_stopping(++w.now);
+    std::vector<std::string> seen;
+    for (const auto& a : out) {
+        CHECK_FALSE(std::holds_alternative<ua::call_kanto>(a));  // nothing is called any more
+        if (const auto* p = std::get_if<ua::publish>(&a))
+            seen.push_back(status_of(json::parse(p->payload).as_object()));
+    }
+    CHECK(seen == std::vector<std::string>{"DOWNLOAD_FAILURE"});
+    const auto last = json::serialize(
+        json::parse(std::get<ua::publish>(*std::find_if(out.begin(), out.end(), [](const auto& a) {
+                        return std::holds_alternative<ua::publish>(a);
+                    })).payload));
+    CHECK(last.find("the bridge is stopping: the operation was interrupted") != std::string::npos);
+    CHECK(w.agent.current() == ua::agent::state::idle);
+    CHECK(w.agent.pending() == 0);
+    CHECK(w.agent
+              .on_message("containersupdate/desiredstate/command",
+                          R"({"activityId":"op","payload":{"command":"UPDATE"}})", ++w.now)
+              .empty());
+}
+
+TEST_CASE("stopping during identification: IDENTIFICATION_FAILED with the reason") {
+    ua_world w;
+    const auto pending = w.agent.on_message("containersupdate/desiredstate",
+                                            R"({"activityId":"id-1","timestamp":1,"payload":)" +
+                                                domain_payload({component("web", "1", image("web:1"))}) + "}",
+                                            ++w.now);
+    REQUIRE(w.agent.current() == ua::agent::state::identifying);
+    std::vector<std::string> seen;
+    for (const auto& a : w.agent.on_stopping(++w.now)) {
+        if (const auto* p = std::get_if<ua::publish>(&a))
+            seen.push_back(status_of(json::parse(p->payload).as_object()));
+    }
+    CHECK(seen == std::vector<std::string>{"IDENTIFICATION_FAILED"});
+}
