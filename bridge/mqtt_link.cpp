@@ -133,9 +133,7 @@ void mqtt_link::connect() {
     opts.maxInflight = cfg_.mqtt_max_inflight;
     opts.connectTimeout = std::max(
         1, static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(cfg_.connect_timeout).count()));
-    opts.automaticReconnect = 1;
-    opts.minRetryInterval = 1;
-    opts.maxRetryInterval = 5;  // Kanto reconnects every few seconds too
+    opts.automaticReconnect = 0;  // we reconnect ourselves: Paho's back-off has no jitter
     if (!cfg_.username.empty()) {
         opts.username = cfg_.username.c_str();
         opts.password = cfg_.password.c_str();
@@ -176,28 +174,26 @@ void mqtt_link::on_connect_failed(const std::string& paho_reason) {
         if (!tls_errors_->last.empty()) reason += " (TLS: " + tls_errors_->last + ")";
         tls_errors_->last.clear();
     }
-    // Paho reconnects by itself only after a first success; before that we retry, forever, with a
-    // capped and jittered exponential back-off (Kanto does not retry). Logged when the reason
+    // Retried forever, at start and after a lost connection, with a capped and jittered
+    // exponential back-off (Kanto does not retry the first connect). Logged when the reason
     // changes, not on every attempt.
     ++failed_attempts_;
-    if (ever_connected_) {  // Paho's automatic reconnect is at work: report, do not connect twice
-        if (reason != last_failure_) {
-            spdlog::warn("cannot reconnect to the MQTT broker {}: {}; Paho retries every few seconds",
-                         cfg_.broker_url, reason);
-            last_failure_ = reason;
-        }
-        return;
-    }
+    schedule_connect(reason);
+}
+
+void mqtt_link::schedule_connect(const std::string& reason) {
     const auto cap = std::max(std::chrono::milliseconds(1000), cfg_.max_retry_interval);
     retry_delay_ =
         std::min(cap, retry_delay_.count() == 0 ? std::chrono::milliseconds(500) : retry_delay_ * 2);
     std::uniform_int_distribution<long long> jitter(retry_delay_.count() * 8 / 10, retry_delay_.count());
     const std::chrono::milliseconds wait{jitter(random_)};
-    if (reason != last_failure_) {
-        spdlog::warn("cannot connect to the MQTT broker {}: {}; retrying (back-off up to {} s)",
-                     cfg_.broker_url, reason, std::chrono::duration_cast<std::chrono::seconds>(cap).count());
+    // After a lost connection (no failed attempt yet) the first try comes within half a second.
+    if (failed_attempts_ > 0 && reason != last_failure_) {
+        spdlog::warn("cannot {} to the MQTT broker {}: {}; retrying (back-off up to {} s)",
+                     ever_connected_ ? "reconnect" : "connect", cfg_.broker_url, reason,
+                     std::chrono::duration_cast<std::chrono::seconds>(cap).count());
         last_failure_ = reason;
-    } else {
+    } else if (failed_attempts_ > 0) {
         spdlog::debug("cannot connect to the MQTT broker {} (attempt {}): {}; next in {} ms", cfg_.broker_url,
                       failed_attempts_, reason, wait.count());
     }
@@ -240,6 +236,7 @@ void mqtt_link::on_connection_lost(const std::string& cause) {
                      : fmt::format(" ({} unacknowledged or queued message(s) kept)", queue_.size()));
     if (handlers_.disconnected) handlers_.disconnected(cause);
     check_flushed();  // a flush cannot go on without a connection
+    schedule_connect(cause);
 }
 
 void mqtt_link::requeue_unacknowledged() {

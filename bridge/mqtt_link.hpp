@@ -76,6 +76,7 @@ class mqtt_link {
     void on_connected();
     void on_connection_lost(const std::string& cause);
     void on_connect_failed(const std::string& reason);
+    void schedule_connect(const std::string& reason);
     void on_sent(std::uint64_t generation, std::uint64_t seq, bool ok, int code);
     void pump();
     void requeue_unacknowledged();
