@@ -195,7 +195,8 @@ void validate(const config& c) {
         throw config_error("deployment.ctr_dir: must not be empty");
     }
     if (c.update_agent_domain.empty()) throw config_error("update_agent.domain: must not be empty");
-    if (c.poll_interval.count() <= 0) throw config_error("twin_bridge.poll_interval: must be greater than 0");
+    if (c.poll_interval.count() < 0) throw config_error("twin_bridge.poll_interval: must not be negative");
+
     static const char* levels[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
     std::string level = c.log_level;
     for (auto& ch : level) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -265,7 +266,7 @@ config load_config(int argc, const char* const* argv) {
         "log.log_level: ERROR, WARN, INFO, DEBUG, TRACE (default INFO)");
     po::options_description ours("kanto-twin-bridge settings (section \"twin_bridge\" in --cfg-file)");
     ours.add_options()("poll-interval", po::value<std::string>(),
-                       "twin_bridge.poll_interval: List period (default 1s)")(
+                       "twin_bridge.poll_interval: List period (default 1s, 10s with watch_state_files)")(
         "max-retry-interval", po::value<std::string>(),
         "twin_bridge.max_retry_interval: cap of the Kanto-CM retry back-off (default 30s)")(
         "watch-state-files", po::value<bool>()->implicit_value(true),

@@ -50,7 +50,14 @@ struct config {
     // log
     std::string log_level = "INFO";
     // twin_bridge: our own settings
-    std::chrono::milliseconds poll_interval{1000};
+    // The full List's period; 0 (not given): see list_period().
+    std::chrono::milliseconds poll_interval{0};
+    // With the watch carrying every change at once, the poll is only a safety net (and each one
+    // costs Kanto-CM a List of every container): 10 s, else 1 s.
+    std::chrono::milliseconds list_period() const {
+        if (poll_interval.count() > 0) return poll_interval;
+        return std::chrono::milliseconds(watch_state_files ? 10000 : 1000);
+    }
     std::chrono::milliseconds max_retry_interval{30000};
     bool watch_state_files = true;
     int mqtt_max_inflight = 100;

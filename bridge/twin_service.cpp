@@ -25,7 +25,7 @@ twin::core_config twin_core_config(const config& cfg) {
     twin::core_config c;
     c.features = cfg.things_features;
     c.home_dir = cfg.things_home_dir;
-    c.poll_interval = cfg.poll_interval;
+    c.poll_interval = cfg.list_period();
     c.max_backoff = cfg.max_retry_interval;
     c.max_payload = cfg.max_payload;
     return c;

@@ -5,7 +5,9 @@
 namespace twin {
 
 std::chrono::milliseconds read_scheduler::retry_delay() const {
-    auto delay = config_.poll_interval;
+    // From 1 s (or a shorter poll), whatever the safety-net poll's period: Kanto-CM's return is
+    // noticed soon.
+    auto delay = std::min(config_.poll_interval, std::chrono::milliseconds(1000));
     for (int i = 0; i < failures_ && delay < config_.max_backoff; ++i) delay *= 2;
     return std::min(delay, config_.max_backoff);
 }

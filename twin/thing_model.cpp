@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <utility>
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -20,6 +22,7 @@
 
 namespace twin {
 namespace json = boost::json;
+using google::protobuf::util::MessageDifferencer;
 namespace {
 
 json::object definition_only(std::string_view definition) {
@@ -116,6 +119,9 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
         return container_change::removed;
     }
     auto& before = it->second;
+    // Most observations come from the safety-net poll and change nothing: one comparison of the
+    // messages instead of building their JSON twice.
+    if (MessageDifferencer::Equals(before, *now)) return container_change::updated;
     if (factory) {
         if (before.name() != now->name()) {
             publish_modify(path + "/properties/status/name", json::value(now->name()), out);

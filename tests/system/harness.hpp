@@ -97,6 +97,7 @@ class simulator {
     std::shared_ptr<grpc::Channel> channel() const { return channel_; }
     std::unique_ptr<kcm::svc::Containers::Stub> containers() const;
     int stop(int sig = 15) { return proc_->stop(sig); }
+    pid_t pid() const { return proc_->pid(); }
     // Stops it (SIGTERM) and starts it again on the same socket and home (it restores its
     // containers from there, as Kanto-CM does).
     void restart();
