@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "mqtt_tls.hpp"
+#include "tcp_nodelay.hpp"
 
 namespace bridge {
 
@@ -77,6 +78,7 @@ blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::st
                 filters = self->subscriptions_;
                 self->events_.push_back("reconnected to " + self->url_);
             }
+            disable_nagle_towards(mqtt_url_port(self->url_, is_tls_url(self->url_)));
             for (const auto& [filter, qos] : filters) {
                 MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
                 MQTTAsync_subscribe(self->client_, filter.c_str(), qos, &opts);
@@ -121,6 +123,7 @@ blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::st
         MQTTAsync_destroy(&client_);
         throw;
     }
+    disable_nagle_towards(mqtt_url_port(url, is_tls_url(url)));
 }
 
 blocking_mqtt_client::~blocking_mqtt_client() {

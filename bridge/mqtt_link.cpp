@@ -1,12 +1,5 @@
 #include "mqtt_link.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
-#include <charconv>
-#include <filesystem>
 #include <future>
 #include <random>
 #include <utility>
@@ -15,6 +8,7 @@
 
 #include <boost/asio/post.hpp>
 #include "mqtt_tls.hpp"
+#include "tcp_nodelay.hpp"
 
 namespace bridge {
 namespace asio = boost::asio;
@@ -41,20 +35,6 @@ std::string paho_url(const std::string& url) {
     return url;
 }
 
-int port_of(const std::string& url, bool tls) {
-    const auto host_start = url.find("://") + 3;
-    auto rest = url.substr(host_start);
-    rest = rest.substr(0, rest.find('/'));
-    const auto colon = rest.rfind(':');
-    if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
-        try {
-            return std::stoi(rest.substr(colon + 1));
-        } catch (const std::exception&) {
-        }
-    }
-    return tls ? 8883 : 1883;
-}
-
 // Completes a disconnect whose context is a heap-held shared promise (see stop()).
 void settle(void* ctx) {
     auto* holder = static_cast<std::shared_ptr<std::promise<void>>*>(ctx);
@@ -74,7 +54,7 @@ mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
       cfg_(cfg),
       handlers_(std::move(h)),
       url_(paho_url(cfg.broker_url)),
-      broker_port_(port_of(cfg.broker_url, cfg.tls())),
+      broker_port_(mqtt_url_port(cfg.broker_url, cfg.tls())),
       retry_timer_(io),
       flush_timer_(io),
       resubscribe_timer_(io) {
@@ -212,7 +192,7 @@ void mqtt_link::on_connected() {
     failed_.clear();
     resubscribe_timer_.cancel();
     resubscribe_delay_ = std::chrono::milliseconds(1000);
-    disable_nagle();
+    disable_nagle_towards(broker_port_);  // see tcp_nodelay.hpp
     spdlog::info(
         "connected to the MQTT broker {}{}{}", cfg_.broker_url, ever_connected_ ? " again" : "",
         failed_attempts_ > 0 ? fmt::format(" after {} failed attempt(s)", failed_attempts_) : std::string());
@@ -471,27 +451,6 @@ void mqtt_link::stop() {
         delete static_cast<std::shared_ptr<std::promise<void>>*>(opts.context);
     }
     connected_ = false;
-}
-
-void mqtt_link::disable_nagle() {
-    // Paho C does not set TCP_NODELAY and exposes no socket: find our connection to the broker.
-    // Without it small QoS 1 publishes can wait for delayed ACKs (shared/conformance/README.md).
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
-         it.increment(ec)) {
-        const auto name = it->path().filename().string();
-        int fd = -1;
-        if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
-        sockaddr_storage peer{};
-        socklen_t len = sizeof peer;
-        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
-        int port = -1;
-        if (peer.ss_family == AF_INET) port = ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port);
-        if (peer.ss_family == AF_INET6) port = ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port);
-        if (port != broker_port_) continue;
-        const int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
 }
 
 }  // namespace bridge

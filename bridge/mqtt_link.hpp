@@ -82,7 +82,6 @@ class mqtt_link {
     void requeue_unacknowledged();
     std::size_t drop_superseded(const std::string& topic, const std::string& key);
     void check_flushed();
-    void disable_nagle();
     void send_subscribe(const std::string& filter, int qos);
     void on_subscribe_failed(std::uint64_t generation, const std::string& filter, const std::string& reason);
     void retry_subscriptions();
