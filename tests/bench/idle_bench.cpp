@@ -53,14 +53,7 @@ int main() {
     for (int n : {100, 1000}) {
         harness::mosquitto broker;
         harness::simulator sim;
-        auto stub = sim.containers();
-        for (int i = 0; i < n; ++i) {
-            kcm::svc::CreateContainerRequest req;
-            req.mutable_container()->set_name(fmt::format("idle-{}", i));
-            req.mutable_container()->mutable_image()->set_name("docker.io/library/busybox:latest");
-            kcm::svc::CreateContainerResponse resp;
-            if (!stub->Create(harness::rpc_context().get(), req, &resp).ok()) return 1;
-        }
+        if (!sim.create_many(n, "idle-")) return 1;
         const double alone = measure({sim.pid()})[0];
         std::vector<std::string> cells;
         for (const auto& args :

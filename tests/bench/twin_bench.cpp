@@ -28,14 +28,7 @@ int main() {
     for (int n : {0, 100, 1000}) {
         harness::mosquitto broker;
         harness::simulator sim;
-        auto stub = sim.containers();
-        for (int i = 0; i < n; ++i) {
-            kcm::svc::CreateContainerRequest req;
-            req.mutable_container()->set_name(fmt::format("bench-{}", i));
-            req.mutable_container()->mutable_image()->set_name("docker.io/library/busybox:latest");
-            kcm::svc::CreateContainerResponse resp;
-            if (!stub->Create(harness::rpc_context().get(), req, &resp).ok()) return 1;
-        }
+        if (!sim.create_many(n, "bench-")) return 1;
         harness::twin_observer observer(broker);
         harness::bridge_process bridge(broker, sim, {"--log-level", "WARN"});
         if (!observer.wait_for_request()) return 1;

@@ -200,6 +200,18 @@ std::unique_ptr<kcm::svc::Containers::Stub> simulator::containers() const {
     return kcm::svc::Containers::NewStub(channel_);
 }
 
+bool simulator::create_many(int n, const std::string& prefix) const {
+    auto stub = containers();
+    for (int i = 0; i < n; ++i) {
+        kcm::svc::CreateContainerRequest req;
+        req.mutable_container()->set_name(prefix + std::to_string(i));
+        req.mutable_container()->mutable_image()->set_name("docker.io/library/busybox:latest");
+        kcm::svc::CreateContainerResponse resp;
+        if (!stub->Create(rpc_context().get(), req, &resp).ok()) return false;
+    }
+    return true;
+}
+
 bridge_process::bridge_process(const mosquitto& broker, const simulator& sim,
                                std::vector<std::string> extra_args, std::filesystem::path things_home)
     : things_home_(things_home.empty() ? dir_.path() / "things" : std::move(things_home)),

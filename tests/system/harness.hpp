@@ -96,6 +96,8 @@ class simulator {
     std::string log() const { return read_file(dir_.path() / "sim.log"); }
     std::shared_ptr<grpc::Channel> channel() const { return channel_; }
     std::unique_ptr<kcm::svc::Containers::Stub> containers() const;
+    // Creates `n` containers named <prefix>0..<prefix>n-1 from a busybox image; false if one failed.
+    bool create_many(int n, const std::string& prefix) const;
     int stop(int sig = 15) { return proc_->stop(sig); }
     pid_t pid() const { return proc_->pid(); }
     // Stops it (SIGTERM) and starts it again on the same socket and home (it restores its
