@@ -1,5 +1,7 @@
 #include "mqtt_link.hpp"
 
+#include <malloc.h>
+
 #include <future>
 #include <random>
 #include <utility>
@@ -304,6 +306,13 @@ void mqtt_link::pump() {
             unacked_.emplace(seq, std::move(m));
         }
         queue_.pop_front();
+    }
+    peak_queued_ = std::max(peak_queued_, queue_.size());
+    if (queue_.empty() && in_flight_ == 0 && peak_queued_ >= trim_after) {
+        // A burst (a registration of many containers) has drained: hand its freed heap back to
+        // the system, or the daemon keeps the burst's peak as its resident size for good.
+        peak_queued_ = 0;
+        ::malloc_trim(0);
     }
     if (overflowed_ && queue_.empty() && in_flight_ == 0) {
         spdlog::warn("outbound queue drained after dropping {} message(s): publishing the twin again",

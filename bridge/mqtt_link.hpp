@@ -109,6 +109,8 @@ class mqtt_link {
     bool ever_connected_ = false;
     std::uint64_t generation_ = 0;  // changes on every (re)connect: late callbacks of older ones are ignored
     std::deque<outbound> queue_;
+    std::size_t peak_queued_ = 0;  // since the queue was last empty
+    static constexpr std::size_t trim_after = 256;
     std::map<std::uint64_t, outbound> unacked_;  // handed to Paho, not yet acknowledged; by sequence
     std::uint64_t next_seq_ = 0;
     int in_flight_ = 0;

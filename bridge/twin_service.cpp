@@ -1,5 +1,7 @@
 #include "twin_service.hpp"
 
+#include <malloc.h>
+
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -11,6 +13,8 @@
 namespace bridge {
 namespace asio = boost::asio;
 namespace {
+
+constexpr std::size_t large_list = 256;
 
 template <class... F>
 struct overload : F... {
@@ -109,6 +113,9 @@ void twin_service::execute_one(twin::action& action) {
                 a_.kanto.list([this](const grpc::Status& st, std::vector<kcm::types::Container> list) {
                     if (stopped_) return;
                     execute(st.ok() ? core_.on_containers_listed(list) : core_.on_kanto_failed(describe(st)));
+                    // A large List's buffers are freed after this handler: give them back to the
+                    // system then, or every poll keeps its peak resident.
+                    if (list.size() >= large_list) asio::post(a_.io, [] { ::malloc_trim(0); });
                 });
             },
             [this](twin::get_container& g) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "harness.hpp"
 #include "twin_session.hpp"
 
+using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -22,9 +24,29 @@ long rss_kib(pid_t pid) {
     return -1;
 }
 
+// RSS of bench-floor (beside this program): the same gRPC and Paho clients, connected, and
+// nothing else; -1 if it cannot be measured.
+long floor_rss_kib(const harness::mosquitto& broker, const harness::simulator& sim) {
+    const auto self = std::filesystem::read_symlink("/proc/self/exe");
+    harness::temp_dir dir;
+    const auto log = dir.path() / "floor.log";
+    harness::child_process floor(
+        {(self.parent_path() / "bench-floor").string(), broker.url(), sim.socket().string()}, log);
+    if (!harness::eventually([&] { return harness::read_file(log).find("ready") != std::string::npos; },
+                             15000ms))
+        return -1;
+    return rss_kib(floor.pid());
+}
+
 }  // namespace
 
 int main() {
+    {
+        harness::mosquitto broker;
+        harness::simulator sim;
+        fmt::print("floor: a process with only the same gRPC and Paho clients, connected: RSS {:.1f} MB\n",
+                   floor_rss_kib(broker, sim) / 1024.0);
+    }
     for (int n : {0, 100, 1000}) {
         harness::mosquitto broker;
         harness::simulator sim;
