@@ -52,7 +52,7 @@ std::string unique_id() {
 
 blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::string& client_id,
                                            bool reconnect, const security& sec)
-    : url_(url) {
+    : url_(url), broker_port_(mqtt_url_port(url, is_tls_url(url))) {
     const auto id = client_id.empty() ? unique_id() : client_id;
     if (MQTTAsync_create(&client_, url.c_str(), id.c_str(), MQTTCLIENT_PERSISTENCE_NONE, nullptr) !=
         MQTTASYNC_SUCCESS) {
@@ -78,7 +78,7 @@ blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::st
                 filters = self->subscriptions_;
                 self->events_.push_back("reconnected to " + self->url_);
             }
-            disable_nagle_towards(mqtt_url_port(self->url_, is_tls_url(self->url_)));
+            disable_nagle_towards(self->broker_port_);
             for (const auto& [filter, qos] : filters) {
                 MQTTAsync_responseOptions opts = MQTTAsync_responseOptions_initializer;
                 MQTTAsync_subscribe(self->client_, filter.c_str(), qos, &opts);
@@ -123,7 +123,7 @@ blocking_mqtt_client::blocking_mqtt_client(const std::string& url, const std::st
         MQTTAsync_destroy(&client_);
         throw;
     }
-    disable_nagle_towards(mqtt_url_port(url, is_tls_url(url)));
+    disable_nagle_towards(broker_port_);
 }
 
 blocking_mqtt_client::~blocking_mqtt_client() {

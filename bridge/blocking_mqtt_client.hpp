@@ -63,6 +63,7 @@ class blocking_mqtt_client {
     std::vector<std::string> events_;
     std::vector<std::pair<std::string, int>> subscriptions_;  // subscribed again after a reconnect
     std::string url_;
+    int broker_port_;  // for TCP_NODELAY after every connect
 };
 
 }  // namespace bridge

@@ -196,7 +196,6 @@ void validate(const config& c) {
     }
     if (c.update_agent_domain.empty()) throw config_error("update_agent.domain: must not be empty");
     if (c.poll_interval.count() < 0) throw config_error("twin_bridge.poll_interval: must not be negative");
-
     static const char* levels[] = {"ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
     std::string level = c.log_level;
     for (auto& ch : level) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));

@@ -21,4 +21,7 @@ struct result {
     std::optional<kcm::types::Container> container;  // of a Create, or of a Get (unset: unknown id)
 };
 
+// What a call, operation or update in flight ends with when the bridge stops (SIGTERM).
+inline constexpr const char* interrupted_by_stop = "the bridge is stopping: the operation was interrupted";
+
 }  // namespace kanto

@@ -134,7 +134,7 @@ actions core::on_resync_needed() {
 
 actions core::on_stopping() {
     actions out;
-    constexpr const char* reason = "the bridge is stopping: the operation was interrupted";
+    constexpr const char* reason = kanto::interrupted_by_stop;
     registration_.on_stopping(out);
     const auto running = operations_.pending();
     operations_.abort_all(execution_failed(reason), out);

@@ -268,7 +268,7 @@ actions agent::on_kanto_done(std::uint64_t call, const kanto::result& r, std::in
 }
 
 actions agent::on_stopping(std::int64_t now_ms) {
-    constexpr const char* reason = "the bridge is stopping: the operation was interrupted";
+    constexpr const char* reason = kanto::interrupted_by_stop;
     actions out;
     stopping_ = true;
     sink_.now_ms = now_ms;

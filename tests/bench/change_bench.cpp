@@ -125,8 +125,7 @@ int main() {
                     ++missed;
                     continue;
                 }
-                results[mode][s.name].push_back(
-                    std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+                results[mode][s.name].push_back(harness::ms_since(t0));
             }
         }
     }

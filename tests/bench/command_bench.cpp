@@ -37,7 +37,7 @@ std::vector<double> run(int n, std::chrono::milliseconds gap, const std::functio
         if (gap.count() > 0) std::this_thread::sleep_for(gap);  // the silence being measured
         const auto t0 = clock_type::now();
         if (!round_trip(i)) continue;
-        out.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+        out.push_back(harness::ms_since(t0));
     }
     return out;
 }

@@ -52,7 +52,7 @@ int main() {
             << R"({"container_name":")" << name << R"(","image":{"name":"docker.io/library/busybox:1"}})";
         while (!running(*stub, name)) {
         }
-        via_manifest.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t0).count());
+        via_manifest.push_back(harness::ms_since(t0));
 
         const auto t1 = clock_type::now();
         kcm::svc::CreateContainerRequest create;
@@ -66,7 +66,7 @@ int main() {
         if (!stub->Start(harness::rpc_context().get(), start, &empty).ok()) return 1;
         while (!running(*stub, "d" + name)) {
         }
-        direct.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - t1).count());
+        direct.push_back(harness::ms_since(t1));
     }
     fmt::print("kanto-auto-deployer --daemon, manifest closed -> container Running (simulator):\n");
     print("through the deployer (inotify, parse, List, Create, Start)", via_manifest);

@@ -14,13 +14,7 @@
 
 using clock_type = std::chrono::steady_clock;
 
-namespace {
-
-double ms_since(clock_type::time_point t0) {
-    return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
-}
-
-}  // namespace
+using harness::ms_since;
 
 int main() {
     constexpr int n = 1000;

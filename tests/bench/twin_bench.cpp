@@ -59,7 +59,7 @@ int main() {
         const auto t0 = clock_type::now();
         observer.send_identity();
         auto burst = observer.until([](const auto& m) { return m.path() == "/features/Metrics"; });
-        const double ms = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+        const double ms = harness::ms_since(t0);
         std::size_t bytes = 0;
         for (const auto& m : observer.raw_log()) bytes += m.payload.size();
         fmt::print(

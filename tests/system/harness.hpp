@@ -148,6 +148,11 @@ class silent_server {
 // A client context with a deadline, so a stuck server fails the test instead of hanging it.
 std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline = 30000ms);
 
+// Milliseconds since `t0`, for the benchmarks.
+inline double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
 template <class F>
 bool eventually(F&& done, std::chrono::milliseconds limit) {
     const auto end = std::chrono::steady_clock::now() + limit;
