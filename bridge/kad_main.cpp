@@ -249,8 +249,10 @@ int run(const options& opt, const fs::path& dir) {
         if (watch) watch->stop();
         if (handover) handover->stop();
         kanto.stop();
+        signals.cancel();
+        // Let cancelled handlers run while their objects live; returns as soon as none is left.
         io.restart();
-        io.run_for(std::chrono::milliseconds(500));  // let cancelled handlers run while their objects live
+        io.run_for(std::chrono::milliseconds(500));
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
         return 1;

@@ -98,7 +98,9 @@ int main(int argc, char** argv) {
         signals.async_wait(on_signal);
         host.start();
         run_loop(io);
-        // Let the cancelled operations' handlers run while their adapters still exist (bounded).
+        // Let the cancelled operations' handlers run while their adapters still exist (bounded;
+        // returns as soon as none is left).
+        signals.cancel();
         io.restart();
         io.run_for(std::chrono::seconds(1));
     } catch (const bridge::config_error& e) {
