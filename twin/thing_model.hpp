@@ -61,6 +61,8 @@ class thing_model {
     // Stale features the last burst deleted: the next burst deletes them once more, in case the
     // burst itself was lost between the broker and the cloud (Ditto ignores a repeated delete).
     std::set<std::string> deleted_by_last_burst_;
+    // Reused buffers for comparing an observation with the last one (no allocation per poll).
+    std::string scratch_before_, scratch_now_;
 };
 
 std::string feature_path(std::string_view feature);
