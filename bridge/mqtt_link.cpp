@@ -261,6 +261,7 @@ void mqtt_link::publish(std::string topic, std::string payload, int qos, bool re
         ++dropped_;
         return;
     }
+    if (burst_messages_++ == 0) burst_start_ = std::chrono::steady_clock::now();
     queue_.push_back({std::move(topic), std::move(payload), qos, retain, std::move(supersedes)});
     pump();
 }
@@ -308,6 +309,17 @@ void mqtt_link::pump() {
         queue_.pop_front();
     }
     peak_queued_ = std::max(peak_queued_, queue_.size());
+    if (queue_.empty() && in_flight_ == 0 && burst_messages_ > 0) {
+        if (burst_messages_ >= report_burst) {
+            const std::chrono::duration<double, std::milli> took =
+                std::chrono::steady_clock::now() - burst_start_;
+            spdlog::debug(
+                "published a burst of {} messages: the last acknowledged {:.1f} ms after the first was "
+                "queued",
+                burst_messages_, took.count());
+        }
+        burst_messages_ = 0;
+    }
     if (queue_.empty() && in_flight_ == 0 && peak_queued_ >= trim_after) {
         // A burst (a registration of many containers) has drained: hand its freed heap back to
         // the system, or the daemon keeps the burst's peak as its resident size for good.

@@ -111,6 +111,11 @@ class mqtt_link {
     std::deque<outbound> queue_;
     std::size_t peak_queued_ = 0;  // since the queue was last empty
     static constexpr std::size_t trim_after = 256;
+    // A burst runs from a publish on an idle link to the last acknowledgement; bursts of at least
+    // `report_burst` messages are logged at DEBUG with their duration (the benchmarks read it).
+    std::chrono::steady_clock::time_point burst_start_;
+    std::size_t burst_messages_ = 0;
+    static constexpr std::size_t report_burst = 64;
     std::map<std::uint64_t, outbound> unacked_;  // handed to Paho, not yet acknowledged; by sequence
     std::uint64_t next_seq_ = 0;
     int in_flight_ = 0;
