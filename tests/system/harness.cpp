@@ -65,6 +65,14 @@ bool child_process::alive() {
     return r == 0;
 }
 
+int child_process::wait() {
+    if (pid_ <= 0) return status_;
+    int st = 0;
+    if (::waitpid(pid_, &st, 0) == pid_) status_ = st;
+    pid_ = -1;
+    return status_;
+}
+
 int child_process::stop(int sig, std::chrono::milliseconds grace) {
     if (!alive()) return status_;
     ::kill(pid_, sig);

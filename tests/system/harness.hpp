@@ -42,6 +42,8 @@ class child_process {
 
     pid_t pid() const { return pid_; }
     bool alive();
+    // Blocks until the process exits; its wait status (or -1).
+    int wait();
     // Sends `sig` and waits up to `grace`, then SIGKILLs. Returns the wait status (or -1).
     int stop(int sig = 15, std::chrono::milliseconds grace = 5000ms);
 
