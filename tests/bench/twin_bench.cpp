@@ -31,7 +31,7 @@ long rss_kib(pid_t pid, const std::string& key = "VmRSS:") {
 
 // RSS of bench-floor (beside this program): the same gRPC and Paho clients, connected, and
 // nothing else; -1 if it cannot be measured.
-long floor_rss_kib(const harness::mosquitto& broker, const harness::simulator& sim) {
+std::pair<long, long> floor_rss_kib(const harness::mosquitto& broker, const harness::simulator& sim) {
     const auto self = std::filesystem::read_symlink("/proc/self/exe");
     harness::temp_dir dir;
     const auto log = dir.path() / "floor.log";
@@ -39,8 +39,8 @@ long floor_rss_kib(const harness::mosquitto& broker, const harness::simulator& s
         {(self.parent_path() / "bench-floor").string(), broker.url(), sim.socket().string()}, log);
     if (!harness::eventually([&] { return harness::read_file(log).find("ready") != std::string::npos; },
                              15000ms))
-        return -1;
-    return rss_kib(floor.pid());
+        return {-1, -1};
+    return {rss_kib(floor.pid()), rss_kib(floor.pid(), "RssAnon:")};
 }
 
 // The bridge's own measure of a burst (DEBUG): first queued -> last acknowledged, in ms; -1 if absent.
@@ -57,8 +57,11 @@ int main() {
     {
         harness::mosquitto broker;
         harness::simulator sim;
-        fmt::print("floor: a process with only the same gRPC and Paho clients, connected: RSS {:.1f} MB\n\n",
-                   floor_rss_kib(broker, sim) / 1024.0);
+        const auto [rss, anon] = floor_rss_kib(broker, sim);
+        fmt::print(
+            "floor: a process with only the same gRPC and Paho clients, connected: RSS {:.1f} MB, of which "
+            "{:.1f} MB anonymous (heap and stacks)\n\n",
+            rss / 1024.0, anon / 1024.0);
     }
     fmt::print(
         "full sync, QoS 1: the bridge from the identity, and a plain Paho client publishing the same "
@@ -91,8 +94,9 @@ int main() {
             double acked_ms = -1;
             if (n > 0) harness::eventually([&] { return (acked_ms = bridge_burst_ms(bridge)) >= 0; }, 5000ms);
             const auto msgs = burst_messages.size();
-            memory += fmt::format("{:10} | {:22.1f} | {:18.1f} | {:12.1f}\n", n, idle_rss / 1024.0,
+            memory += fmt::format("{:10} | {:22.1f} | {:18.1f} | {:9.1f} | {:12.1f}\n", n, idle_rss / 1024.0,
                                   rss_kib(bridge.pid(), "VmRSS:") / 1024.0,
+                                  rss_kib(bridge.pid(), "RssAnon:") / 1024.0,
                                   rss_kib(bridge.pid(), "VmHWM:") / 1024.0);
             // The same messages from a plain Paho client, on the same broker once the bridge is gone:
             // with the bridge's in-flight window fed from Paho's callback, and all handed over at once.
@@ -122,7 +126,8 @@ int main() {
         }
     }
     fmt::print(
-        "\nbridge memory (MB)\ncontainers | RSS before the identity | after registration | peak (VmHWM)\n{}",
+        "\nbridge memory (MB; anonymous: the part of RSS that is heap and stacks, after registration)\n"
+        "containers | RSS before the identity | after registration | anonymous | peak (VmHWM)\n{}",
         memory);
     return 0;
 }
