@@ -68,8 +68,8 @@ int main() {
         "messages\n"
         "(ms: arrival of the last message at a subscriber, from the identity for the bridge and from the\n"
         "first publish for Paho; PUBACK of the last message from the first publish; msg/s from that)\n"
-        "containers | msgs |    kB | publisher               | arrival | PUBACK |  msg/s | bridge x "
-        "faster\n");
+        "containers | msgs |    kB | publisher               | arrival | PUBACK |  msg/s | Paho / bridge "
+        "(PUBACK)\n");
     std::string memory;
     for (int n : {0, 100, 1000}) {
         harness::mosquitto broker;
