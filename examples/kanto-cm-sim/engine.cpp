@@ -15,6 +15,7 @@
 
 #include "restart_policy.hpp"
 #include "rfc3339.hpp"
+#include "sizes.hpp"
 #include "uuid.hpp"
 
 extern char** environ;
@@ -60,6 +61,15 @@ bool same(const google::protobuf::Message& a, const google::protobuf::Message& b
 
 }  // namespace
 
+namespace {
+
+std::optional<std::int64_t> memory_limit(const kcm::types::Container& c) {
+    if (!c.host_config().has_resources() || c.host_config().resources().memory().empty()) return std::nullopt;
+    return kanto::parse_size(c.host_config().resources().memory());
+}
+
+}  // namespace
+
 struct engine::record {
     kcm::types::Container c;
     pid_t pid = 0;  // live process, 0 when none
@@ -76,6 +86,7 @@ engine::engine(engine_options options)
     : options_(std::move(options)),
       files_(options_.home),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (options_.isolate) cgroups_ = std::make_unique<cgroups>();
     restore();
     supervisor_ = std::thread([this] { supervise(); });
 }
@@ -222,8 +233,20 @@ void engine::set_ended(record& r, const char* status) {
 }
 
 std::string engine::do_start(record& r, bool by_user) {
+    const auto image_has = [&](const std::vector<std::string>& texts) {
+        return std::any_of(texts.begin(), texts.end(),
+                           [&](const auto& t) { return r.c.image().name().find(t) != std::string::npos; });
+    };
     spawn_spec spec;
-    spec.argv = resolve_command({r.c.config().cmd().begin(), r.c.config().cmd().end()});
+    spec.ignore_sigterm = image_has(options_.ignore_sigterm);
+    std::vector<std::string> stand_in;
+    if (!options_.stand_in.empty()) {
+        stand_in = {options_.stand_in.string(), spec.ignore_sigterm                 ? "term-ignored"
+                                                : image_has(options_.graceful_term) ? "term-graceful"
+                                                                                    : "term-exits"};
+    }
+    spec.argv = resolve_command({r.c.config().cmd().begin(), r.c.config().cmd().end()}, stand_in);
+    spec.hold_stop_signals = !stand_in.empty() && spec.argv == stand_in;
     for (char** e = environ; *e != nullptr; ++e) spec.env.emplace_back(*e);
     for (const auto& e : r.c.config().env()) {
         const auto name = e.substr(0, e.find('='));
@@ -233,11 +256,18 @@ std::string engine::do_start(record& r, bool by_user) {
     std::error_code ec;
     std::filesystem::create_directories(files_.container_dir(r.c.id()), ec);
     spec.output_path = (files_.container_dir(r.c.id()) / "output.log").string();
-    for (const auto& text : options_.ignore_sigterm) {
-        if (r.c.image().name().find(text) != std::string::npos) spec.ignore_sigterm = true;
+    std::string cgroup_error;
+    if (options_.isolate) {
+        spec.isolate = true;
+        spec.hostname = r.c.host_name();
+        if (cgroups_->enabled())
+            spec.cgroup_procs = cgroups_->prepare(r.c.id(), memory_limit(r.c), cgroup_error);
     }
 
-    auto s = spawner_.spawn(spec);  // the spawner thread never takes mu_, so holding it is safe
+    auto s =
+        cgroup_error.empty()
+            ? spawner_.spawn(spec)
+            : spawned{-1, -1, cgroup_error};  // the spawner thread never takes mu_, so holding it is safe
     if (!s.error.empty()) {
         set_ended(r, "Stopped");
         r.c.mutable_state()->set_error(s.error);
@@ -314,7 +344,7 @@ std::string engine::stop_process(record& r, const kanto::stop_plan& plan,
     const bool paused = r.c.state().status() == "Paused";
     if (plan.signal != SIGKILL) {
         signal_group(r.pid, plan.signal);
-        if (paused) signal_group(r.pid, SIGCONT);  // a frozen process cannot act on the signal
+        if (paused) resume_process(r);
         if (!gone_within(plan.timeout_seconds) && !plan.force) {
             r.stopping = false;
             return fmt::format("could not stop container with ID = {} with {}", r.c.id(), plan.signal_name);
@@ -322,6 +352,7 @@ std::string engine::stop_process(record& r, const kanto::stop_plan& plan,
     }
     if (r.pid != 0) {
         signal_group(r.pid, SIGKILL);
+        if (paused) resume_process(r);  // a v1-frozen process does not even die
         if (!gone_within(plan.timeout_seconds)) {
             r.stopping = false;
             return fmt::format("could not stop container with ID = {} with SIGKILL", r.c.id());
@@ -329,6 +360,14 @@ std::string engine::stop_process(record& r, const kanto::stop_plan& plan,
     }
     r.stopping = false;
     return {};
+}
+
+void engine::resume_process(record& r) {
+    if (cgroups_ && cgroups_->can_freeze()) {
+        (void)cgroups_->thaw(r.c.id());
+    } else {
+        signal_group(r.pid, SIGCONT);
+    }
 }
 
 std::string engine::stop(const std::string& id, const kcm::types::StopOptions* options) {
@@ -358,7 +397,12 @@ std::string engine::pause(const std::string& id) {
         return fmt::format("container with id = {} is not running - current status is {}", id,
                            r->c.state().status());
     }
-    signal_group(r->pid, SIGSTOP);
+    if (cgroups_ && cgroups_->can_freeze()) {
+        // Done when the call returns, as with containerd's freezer.
+        if (auto e = cgroups_->freeze(id); !e.empty()) return e;
+    } else {
+        signal_group(r->pid, SIGSTOP);
+    }
     auto* s = r->c.mutable_state();
     s->set_status("Paused");
     s->set_running(false);
@@ -374,7 +418,11 @@ std::string engine::unpause(const std::string& id) {
     if (r->c.state().status() != "Paused") {
         return fmt::format("container id = {} is not paused - cannot unpause it ", id);
     }
-    signal_group(r->pid, SIGCONT);
+    if (cgroups_ && cgroups_->can_freeze()) {
+        if (auto e = cgroups_->thaw(id); !e.empty()) return e;
+    } else {
+        signal_group(r->pid, SIGCONT);
+    }
     auto* s = r->c.mutable_state();
     s->set_status("Running");
     s->set_running(true);
@@ -427,6 +475,10 @@ std::string engine::update(const std::string& id, const kcm::types::UpdateOption
         }
     }
     if (!changed) return {};
+    if (cgroups_ && cgroups_->enabled()) {
+        if (auto e = cgroups_->set_memory_limit(id, memory_limit(r->c)); !e.empty())
+            fmt::print(stderr, "kanto-cm-sim: {}\n", e);
+    }
     persist(*r);
     if (policy_changed) {
         cancel_pending_restart(*r);
@@ -462,6 +514,7 @@ std::string engine::remove(const std::string& id, bool force, const kcm::types::
     persist(*r);
     records_.erase(id);
     files_.remove(id);
+    if (cgroups_) cgroups_->remove(id);
     return {};
 }
 
@@ -575,7 +628,7 @@ void engine::shutdown() {
         if (r->pid == 0) continue;
         r->stopping = true;
         signal_group(r->pid, SIGTERM);
-        signal_group(r->pid, SIGCONT);
+        if (r->c.state().status() == "Paused") resume_process(*r);
     }
     const auto all_gone = [&] { return by_pidfd_.empty(); };
     if (!changed_.wait_for(lock, std::chrono::seconds(2), all_gone)) {
@@ -583,6 +636,7 @@ void engine::shutdown() {
         changed_.wait_for(lock, std::chrono::seconds(5), all_gone);
     }
     for (auto& [id, r] : records_) {
+        if (cgroups_) cgroups_->remove(id);  // made again when the container starts
         if (!r->stopping) continue;
         r->stopping = false;
         set_ended(*r, "Stopped");

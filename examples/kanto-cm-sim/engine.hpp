@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "cgroups.hpp"
 #include "container_rules.hpp"
 #include "kanto_cm_types.hpp"
 #include "process.hpp"
@@ -35,6 +36,14 @@ struct engine_options {
     std::vector<std::string> ignore_sigterm;
     // Images whose name contains the text take this long to "pull" on Create.
     std::vector<std::pair<std::string, std::chrono::milliseconds>> pull_delay;
+    // kanto-cm-sim-process: what a container runs when its cmd is not a host executable (empty:
+    // `sleep infinity`, which ends on SIGTERM only outside a PID namespace).
+    std::filesystem::path stand_in;
+    // Containers of images whose name contains one of these run it in term-graceful mode (SIGTERM:
+    // 0.5 s, then exit 0), like the busybox image of the recorded conformance scenario.
+    std::vector<std::string> graceful_term{"busybox-local"};
+    // Each container's process is PID 1 of its own namespaces and in its own cgroups (root only).
+    bool isolate = false;
 };
 
 struct create_outcome {
@@ -69,6 +78,8 @@ class engine {
 
     // Stops every container (SIGTERM, then SIGKILL) and ends the supervisor; idempotent.
     void shutdown();
+    // Why containers are not in their own cgroups ("" when they are, or when not isolated).
+    std::string cgroups_disabled() const { return cgroups_ ? cgroups_->why_disabled() : std::string(); }
     // Messages about state files that could not be restored at start-up.
     const std::vector<std::string>& restore_problems() const { return restore_problems_; }
 
@@ -89,8 +100,10 @@ class engine {
     void run_due_restarts();
     void wake();
     void restore();
+    void resume_process(record& r);  // a paused process must run to act on a signal
 
     engine_options options_;
+    std::unique_ptr<cgroups> cgroups_;  // with `isolate`
     state_files files_;
     spawner spawner_;
     mutable std::mutex mu_;

@@ -41,9 +41,11 @@ int main(int argc, char** argv) {
     std::string socket_path, home;
     sim::engine_options options;
     std::vector<std::string> delays;
+    std::string isolation;
     po::options_description desc(
         "kanto-cm-sim: serves Kanto-CM's Containers and SystemInfo gRPC services on a unix socket;\n"
-        "containers are real child processes (their cmd when it names a host executable, else a sleeper)");
+        "containers are real child processes (their cmd when it names a host executable, else\n"
+        "kanto-cm-sim-process, found beside this program)");
     desc.add_options()("help,h", "show this help")("socket", po::value(&socket_path)->required(),
                                                    "unix socket path to listen on (required)")(
         "home", po::value(&home)->required(),
@@ -62,6 +64,13 @@ int main(int argc, char** argv) {
         "ignore-sigterm", po::value(&options.ignore_sigterm)->composing(),
         "containers of images whose name contains this text ignore SIGTERM, like a PID 1 without handlers "
         "(repeatable)")(
+        "graceful-term",
+        po::value(&options.graceful_term)->composing()->default_value({"busybox-local"}, "busybox-local"),
+        "containers of images whose name contains this text (and no host command) end on SIGTERM after 0.5 s "
+        "with exit code 0, like a shell entrypoint with a trap (repeatable)")(
+        "isolation", po::value(&isolation)->default_value("auto"),
+        "auto: as root, each container's process is PID 1 of its own PID, mount, UTS and IPC namespaces and "
+        "in its own cgroups (memory limit, Metrics figures, synchronous Pause); off: plain child processes")(
         "pull-delay", po::value(&delays)->composing(),
         "TEXT=MS: Create of images whose name contains TEXT takes MS milliseconds (repeatable)");
     po::variables_map vm;
@@ -83,6 +92,10 @@ int main(int argc, char** argv) {
             return 2;
         }
         options.pull_delay.push_back(parsed);
+    }
+    if (isolation != "auto" && isolation != "off") {
+        std::cerr << "kanto-cm-sim: --isolation wants auto or off, got '" << isolation << "'\n";
+        return 2;
     }
     if (options.default_stop_timeout < 0) {
         std::cerr << "kanto-cm-sim: --stop-timeout must not be negative\n";
@@ -113,6 +126,25 @@ int main(int argc, char** argv) {
     std::filesystem::remove(sock, ec);  // a stale socket from an earlier run
 
     options.home = home;
+    {
+        const auto beside =
+            std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "kanto-cm-sim-process";
+        if (!ec && ::access(beside.c_str(), X_OK) == 0)
+            options.stand_in = beside;
+        else
+            std::cerr << "kanto-cm-sim: warning: " << beside.string()
+                      << " not found: containers without a host command run sleep\n";
+    }
+    if (isolation == "auto") {
+        if (const auto why = sim::isolation_unavailable(); why.empty()) {
+            options.isolate = true;
+        } else {
+            std::cerr
+                << "kanto-cm-sim: warning: " << why
+                << ": containers run as plain child processes (no PID namespace, no cgroup), so signals, "
+                   "Pause and Metrics differ from Kanto-CM on containerd\n";
+        }
+    }
     std::unique_ptr<sim::engine> engine;
     try {
         engine = std::make_unique<sim::engine>(options);
@@ -121,6 +153,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     for (const auto& p : engine->restore_problems()) std::cerr << "kanto-cm-sim: not restored: " << p << "\n";
+    if (const auto why = engine->cgroups_disabled(); !why.empty())
+        std::cerr << "kanto-cm-sim: warning: no cgroup per container (" << why
+                  << "): no memory limit, Metrics from the host, Pause by SIGSTOP\n";
 
     sim::containers_service containers(*engine);
     sim::system_info_service sysinfo;
