@@ -13,7 +13,7 @@ if [[ ! -f "$builddir/build.ninja" ]]; then
     meson setup "$builddir" --buildtype=debug -Db_sanitize=thread -Db_lundef=false -Dcpp_args=-Wno-tsan >/dev/null
 fi
 ninja -C "$builddir" bridge/kanto-twin-bridge bridge/kanto-twin bridge/kanto-auto-deployer \
-    examples/kanto-cm-sim/kanto-cm-sim tests/system-tests
+    examples/kanto-cm-sim/kanto-cm-sim examples/kanto-cm-sim/kanto-cm-sim-process tests/system-tests
 export TSAN_OPTIONS="halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp"
 rc=0
 meson test -C "$builddir" --no-rebuild --print-errorlogs --num-processes 2 --timeout-multiplier 4 \

@@ -196,8 +196,8 @@ void simulator::launch() {
     eventually([&] { return std::filesystem::exists(socket_, ec) || !proc_->alive(); }, 15000ms);
 }
 
-void simulator::restart() {
-    proc_->stop();
+void simulator::restart(int sig) {
+    proc_->stop(sig);
     launch();
     if (!channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(15))) {
         throw std::runtime_error("kanto-cm-sim did not restart: " + log());

@@ -102,9 +102,9 @@ class simulator {
     bool create_many(int n, const std::string& prefix) const;
     int stop(int sig = 15) { return proc_->stop(sig); }
     pid_t pid() const { return proc_->pid(); }
-    // Stops it (SIGTERM) and starts it again on the same socket and home (it restores its
-    // containers from there, as Kanto-CM does).
-    void restart();
+    // Stops it (SIGTERM, or `sig`) and starts it again on the same socket and home (it restores
+    // its containers from there, as Kanto-CM does).
+    void restart(int sig = 15);
 
   private:
     void launch();

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <optional>
 #include <regex>
+#include <sstream>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -58,7 +59,8 @@ struct client {
     }
     std::vector<kcm::types::Container> list() {
         kcm::svc::ListContainersResponse resp;
-        REQUIRE(stub->List(rpc_context().get(), {}, &resp).ok());
+        const auto st = stub->List(rpc_context().get(), {}, &resp);
+        REQUIRE_MESSAGE(st.ok(), st.error_message());
         return {resp.containers().begin(), resp.containers().end()};
     }
     grpc::Status start(const std::string& id) {
@@ -125,6 +127,31 @@ bool ignores_sigterm(std::int64_t pid) {
     return false;
 }
 
+// The cgroup directory of `pid` in the hierarchy holding `controller` (v1), or its v2 group; empty
+// when the process is in no such group of its own.
+std::filesystem::path cgroup_dir(std::int64_t pid, const std::string& controller) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+    for (std::string line; std::getline(in, line);) {
+        const auto a = line.find(':'), b = line.find(':', a + 1);
+        const auto controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (path == "/") continue;
+        if (controllers.empty() && std::filesystem::exists("/sys/fs/cgroup/cgroup.controllers"))
+            return "/sys/fs/cgroup" + path;
+        if (("," + controllers + ",").find("," + controller + ",") != std::string::npos)
+            return "/sys/fs/cgroup/" + controller + path;
+    }
+    return {};
+}
+
+// Paused as the simulator pauses: its cgroup frozen (freezer), or stopped by SIGSTOP without one.
+bool frozen(std::int64_t pid) {
+    const auto dir = cgroup_dir(pid, "freezer");
+    if (dir.empty()) return proc_state(pid) == 'T';
+    if (std::filesystem::exists(dir / "freezer.state"))
+        return harness::read_file(dir / "freezer.state").find("FROZEN") != std::string::npos;
+    return harness::read_file(dir / "cgroup.events").find("frozen 1") != std::string::npos;
+}
+
 void check_error(const grpc::Status& st, const std::string& text) {
     CHECK(st.error_code() == grpc::StatusCode::UNKNOWN);
     CHECK(st.error_message() == text);
@@ -170,11 +197,11 @@ TEST_CASE("full lifecycle: create, start, pause, unpause, stop, start, rename, u
     CHECK(paused.state().status() == "Paused");
     CHECK(paused.state().paused());
     CHECK_FALSE(paused.state().running());
-    CHECK(harness::eventually([&] { return proc_state(pid) == 'T'; }));
+    CHECK(harness::eventually([&] { return frozen(pid); }));
 
     REQUIRE(cm.unpause(id).ok());
     CHECK(cm.must_get(id).state().status() == "Running");
-    CHECK(harness::eventually([&] { return proc_state(pid) != 'T'; }));
+    CHECK(harness::eventually([&] { return !frozen(pid); }));
 
     kcm::types::StopOptions opts;
     opts.set_timeout(10);
@@ -437,7 +464,8 @@ TEST_CASE("the remaining RPCs: ListStream, Restart, Logs, Attach, ProjectInfo") 
         kcm::svc::AttachContainerResponse resp;
         REQUIRE(stream->Read(&resp));
         CHECK(resp.id() == id);
-        REQUIRE(cm.stop(id).ok());  // the stream ends with the container's process
+        auto st = cm.stop(id);  // the stream ends with the container's process
+        REQUIRE_MESSAGE(st.ok(), st.error_message() << "\n" << sim.log());
         stream->WritesDone();
         while (stream->Read(&resp)) {
         }
@@ -481,4 +509,163 @@ TEST_CASE("a second simulator on the same socket refuses to start and leaves the
     client cm(sim);
     kcm::svc::ListContainersResponse resp;
     CHECK(cm.stub->List(rpc_context().get(), {}, &resp).ok());
+}
+
+namespace {
+
+// Whether `pid` is PID 1 of a PID namespace of its own (NSpid has a second entry, 1).
+bool pid_one_of_own_namespace(std::int64_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("NSpid:", 0) != 0) continue;
+        std::istringstream fields(line.substr(6));
+        std::vector<long> ids;
+        for (long v; fields >> v;) ids.push_back(v);
+        return ids.size() >= 2 && ids.back() == 1;
+    }
+    return false;
+}
+
+std::string first_line(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+}  // namespace
+
+TEST_CASE("as root, a container's process is PID 1 of its own namespaces: a PID-1 sleep ignores SIGTERM") {
+    harness::simulator sim;
+    client cm(sim);
+    const auto id = cm.create("sleeper", "docker.io/library/alpine:3", {"sleep", "3600"}).id();
+    REQUIRE(cm.start(id).ok());
+    const auto pid = cm.must_get(id).state().pid();
+    if (!pid_one_of_own_namespace(pid)) {
+        MESSAGE("skipped: the simulator runs containers without namespaces here (not root?): " << sim.log());
+        return;
+    }
+    // Its own hostname (UTS namespace) and its own /proc.
+    CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/uts") !=
+          std::filesystem::read_symlink("/proc/self/ns/uts"));
+    CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/mnt") !=
+          std::filesystem::read_symlink("/proc/self/ns/mnt"));
+
+    // The kernel drops SIGTERM for a PID 1 without a handler: Kanto-CM's stop times out with its text.
+    kcm::types::StopOptions term;
+    term.set_timeout(1);
+    term.set_signal("SIGTERM");
+    check_error(cm.stop(id, &term), "could not stop container with ID = " + id + " with SIGTERM");
+    CHECK(cm.must_get(id).state().status() == "Running");
+    CHECK(process_alive(pid));
+    // Forced, it ends with SIGKILL after the timeout.
+    term.set_force(true);
+    REQUIRE(cm.stop(id, &term).ok());
+    CHECK(cm.must_get(id).state().exit_code() == 137);
+    CHECK(harness::eventually([&] { return !process_alive(pid); }));
+}
+
+TEST_CASE("the recording's busybox image traps SIGTERM: 0.5 s later it exits 0, so no exit code") {
+    harness::simulator sim;
+    client cm(sim);
+    const auto id = cm.create("plain", "docker.io/library/busybox-local:latest").id();
+    REQUIRE(cm.start(id).ok());
+    REQUIRE(cm.stop(id).ok());
+    const auto stopped = cm.must_get(id);
+    CHECK(stopped.state().status() == "Stopped");
+    CHECK(stopped.state().exit_code() == 0);
+    // Any other image without a host command ends on SIGTERM with 128 + 15, as before.
+    const auto other = cm.create("other", "docker.io/library/nginx:1.25").id();
+    REQUIRE(cm.start(other).ok());
+    REQUIRE(cm.stop(other).ok());
+    CHECK(cm.must_get(other).state().exit_code() == 143);
+}
+
+TEST_CASE("as root, each container has its own cgroup: memory limit, pids, synchronous Pause") {
+    harness::simulator sim;
+    client cm(sim);
+    kcm::types::Container c;
+    c.set_name("limited");
+    c.mutable_image()->set_name("docker.io/library/nginx:1.25");
+    c.mutable_host_config()->mutable_resources()->set_memory("100M");
+    const auto id = cm.create(c).id();
+    REQUIRE(cm.start(id).ok());
+    const auto pid = cm.must_get(id).state().pid();
+    const auto memory = cgroup_dir(pid, "memory");
+    if (memory.empty()) {
+        MESSAGE("skipped: no cgroup per container here (not root?): " << sim.log());
+        return;
+    }
+    INFO(harness::read_file("/proc/" + std::to_string(pid) + "/cgroup"));
+    CHECK(memory.string().find(id) != std::string::npos);
+    const auto limit_file =
+        std::filesystem::exists(memory / "memory.max") ? "memory.max" : "memory.limit_in_bytes";
+    CHECK(first_line(memory / limit_file) == "104857600");
+    if (const auto pids = cgroup_dir(pid, "pids"); !pids.empty())
+        CHECK(first_line(pids / "pids.current") == "1");
+
+    // Frozen when Pause returns, running again when Unpause returns: no waiting.
+    REQUIRE(cm.pause(id).ok());
+    CHECK(frozen(pid));
+    REQUIRE(cm.unpause(id).ok());
+    CHECK_FALSE(frozen(pid));
+
+    // Update changes the limit of the running container; a paused one stops with its signal.
+    kcm::types::UpdateOptions up;
+    up.mutable_resources()->set_memory("200M");
+    REQUIRE(cm.update(id, up).ok());
+    CHECK(first_line(memory / limit_file) == "209715200");
+    REQUIRE(cm.pause(id).ok());
+    REQUIRE(cm.stop(id).ok());
+    CHECK(cm.must_get(id).state().exit_code() == 143);
+    REQUIRE(cm.remove(id, true).ok());
+    CHECK(harness::eventually([&] { return !std::filesystem::exists(memory); }));
+}
+
+TEST_CASE("a restarted simulator reloads its containers and applies their restart policies") {
+    harness::simulator sim;
+    client cm(sim);
+    kcm::types::Container always;
+    always.set_name("always");
+    always.mutable_image()->set_name("docker.io/library/nginx:1.25");
+    always.mutable_host_config()->mutable_restart_policy()->set_type("always");
+    const auto always_id = cm.create(always).id();
+    REQUIRE(cm.start(always_id).ok());
+    const auto old_pid = cm.must_get(always_id).state().pid();
+    kcm::types::Container once = always;
+    once.set_name("once");
+    once.mutable_host_config()->mutable_restart_policy()->set_type("no");
+    const auto once_id = cm.create(once).id();
+    REQUIRE(cm.start(once_id).ok());
+    const auto created_id = cm.create("created-only", "localhost:5000/app:1.0").id();
+
+    // Killed: its containers' processes die with it (as if the machine lost power under Kanto-CM).
+    sim.restart(SIGKILL);
+    client again(sim);
+    INFO(sim.log());
+    // The channel's first call may still fail on the connection to the previous simulator.
+    REQUIRE(harness::eventually([&] {
+        kcm::svc::ListContainersResponse resp;
+        return again.stub->List(rpc_context().get(), {}, &resp).ok() && resp.containers_size() == 3;
+    }));
+    // The processes died with the simulator: reported exited, and the policy restarts "always".
+    CHECK(harness::eventually([&] { return again.must_get(always_id).state().status() == "Running"; }));
+    const auto restarted = again.must_get(always_id);
+    CHECK(restarted.state().pid() != old_pid);
+    CHECK(process_alive(restarted.state().pid()));
+    CHECK(restarted.restart_count() == 1);
+    const auto exited = again.must_get(once_id);
+    CHECK(exited.state().status() == "Exited");
+    CHECK(exited.state().error() == "the container's task was lost while the simulator was down");
+    CHECK(again.must_get(created_id).state().status() == "Created");
+    CHECK(again.must_get(created_id).name() == "created-only");
+
+    // Stopped gracefully, it stops its containers first; they are all still there after a restart.
+    sim.restart();
+    REQUIRE(harness::eventually([&] {
+        kcm::svc::ListContainersResponse resp;
+        return again.stub->List(rpc_context().get(), {}, &resp).ok() && resp.containers_size() == 3;
+    }));
+    CHECK(again.must_get(always_id).state().status() == "Stopped");
+    CHECK(again.must_get(created_id).state().status() == "Created");
 }
