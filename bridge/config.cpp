@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -110,14 +112,26 @@ void read_file(config& c, const std::string& path) {
     if (ec) throw config_error(path + ": not valid JSON: " + ec.message());
     if (!doc.is_object()) throw config_error(path + ": expected a JSON object at the top level");
     const file_reader r{doc.as_object(), path};
-    r.get({"things", "enable"}, c.things_enable);
+    // Kanto-CM's switches are its own; they are read (and checked) only to warn about duplicates.
+    bool kanto_flag = false;
+    if (find_path(doc.as_object(), {"things", "enable"}) != nullptr) {
+        r.get({"things", "enable"}, kanto_flag);
+        c.kanto_things_enable = kanto_flag;
+    }
+    if (find_path(doc.as_object(), {"update_agent", "enable"}) != nullptr) {
+        r.get({"update_agent", "enable"}, kanto_flag);
+        c.kanto_update_agent_enable = kanto_flag;
+    }
+    bool ignored = false;
+    r.get({"deployment", "enable"}, ignored);
+    r.get({"twin_bridge", "things_enable"}, c.things_enable);
+    r.get({"twin_bridge", "deployment_enable"}, c.deployment_enable);
+    r.get({"twin_bridge", "update_agent_enable"}, c.update_agent_enable);
     r.get({"things", "home_dir"}, c.things_home_dir);
     r.get({"things", "features"}, c.things_features);
-    r.get({"deployment", "enable"}, c.deployment_enable);
     r.get({"deployment", "mode"}, c.deployment_mode);
     r.get({"deployment", "home_dir"}, c.deployment_home_dir);
     r.get({"deployment", "ctr_dir"}, c.deployment_ctr_dir);
-    r.get({"update_agent", "enable"}, c.update_agent_enable);
     r.get({"update_agent", "domain"}, c.update_agent_domain);
     r.get({"update_agent", "system_containers"}, c.update_agent_system_containers);
     r.get({"update_agent", "verbose_inventory_report"}, c.update_agent_verbose_inventory);
@@ -147,6 +161,19 @@ void read_file(config& c, const std::string& path) {
     r.get_int({"twin_bridge", "max_payload"}, c.max_payload, 1);
     r.get({"twin_bridge", "download_timeout"}, c.download_timeout);
     r.get_int({"twin_bridge", "download_max_bytes"}, c.download_max_bytes, 1);
+    // A misspelt key of our own section would silently keep its default.
+    if (const auto* ours = find_path(doc.as_object(), {"twin_bridge"}); ours != nullptr && !ours->is_null()) {
+        if (!ours->is_object()) throw config_error(path + ": twin_bridge: expected an object");
+        static const char* known[] = {"things_enable",     "deployment_enable",  "update_agent_enable",
+                                      "poll_interval",     "max_retry_interval", "watch_state_files",
+                                      "mqtt_max_inflight", "queue_limit",        "max_payload",
+                                      "download_timeout",  "download_max_bytes"};
+        for (const auto& [key, value] : ours->as_object()) {
+            if (std::find(std::begin(known), std::end(known), key) == std::end(known))
+                c.warnings.push_back(path + ": twin_bridge." + std::string(key) +
+                                     " is not a setting of kanto-twin-bridge and is ignored");
+        }
+    }
 }
 
 std::vector<std::string> split_list(const std::vector<std::string>& values) {
@@ -169,6 +196,12 @@ void validate(const config& c) {
         }
     }
     const auto scheme = c.broker_url.substr(0, c.broker_url.find("://"));
+    if (const auto sep = c.broker_url.find("://");
+        sep != std::string::npos &&
+        (sep + 3 >= c.broker_url.size() || c.broker_url[sep + 3] == ':' || c.broker_url[sep + 3] == '/')) {
+        throw config_error("connection.broker_url: no host in \"" + c.broker_url +
+                           "\" (e.g. tcp://localhost:1883)");
+    }
     static const char* schemes[] = {"tcp", "mqtt", "ws", "ssl", "tls", "mqtts", "mqtt+ssl", "tcps", "wss"};
     if (c.broker_url.find("://") == std::string::npos ||
         std::find(std::begin(schemes), std::end(schemes), scheme) == std::end(schemes)) {
@@ -205,6 +238,37 @@ void validate(const config& c) {
     }
 }
 
+// A positive whole number of a flag (Boost's conversion would turn "-1" into a huge size_t).
+std::size_t size_flag(const po::variables_map& vm, const char* flag) {
+    const auto& text = vm[flag].as<std::string>();
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 1)
+        throw config_error(std::string("--") + flag + ": expected a whole number of at least 1, got \"" +
+                           text + "\"");
+    return value;
+}
+
+// Kanto-CM reading the same file runs its own copy of a service we run: both would answer.
+void warn_about_kanto_services(config& c) {
+    if (c.config_file.empty()) return;
+    if (c.things_enable && c.kanto_things_enable.value_or(true)) {
+        c.warnings.push_back(c.config_file + ": things.enable is " +
+                             (c.kanto_things_enable ? "true" : "unset (Kanto-CM's default is true)") +
+                             ": unless Kanto-CM is started with --things-enable=false, its own things "
+                             "service publishes the same "
+                             "twin; set things.enable to false for Kanto-CM (kanto-twin-bridge uses "
+                             "twin_bridge.things_enable)");
+    }
+    if (c.update_agent_enable && c.kanto_update_agent_enable.value_or(false)) {
+        c.warnings.push_back(c.config_file +
+                             ": update_agent.enable is true: unless Kanto-CM is started with "
+                             "--ua-enable=false, its own update agent "
+                             "answers the same desired states; set update_agent.enable to false for Kanto-CM "
+                             "(kanto-twin-bridge uses twin_bridge.update_agent_enable)");
+    }
+}
+
 }  // namespace
 
 bool config::tls() const {
@@ -217,20 +281,20 @@ config load_config(int argc, const char* const* argv) {
     kanto.add_options()("cfg-file", po::value<std::string>(),
                         "Kanto-CM config.json (e.g. /etc/container-management/config.json)")(
         "things-enable", po::value<bool>()->implicit_value(true),
-        "things.enable: run the twin (default true)")(
+        "twin_bridge.things_enable: run the twin (default true; Kanto-CM's things.enable is its own)")(
         "things-home-dir", po::value<std::string>(),
         "things.home_dir: persistence directory (default /var/lib/container-management)")(
         "things-features", po::value<std::vector<std::string>>()->multitoken(),
         "things.features: ContainerFactory,SoftwareUpdatable,Metrics (comma-separated or repeated)")(
         "deployment-enable", po::value<bool>()->implicit_value(true),
-        "deployment.enable: run the deployment service (default false)")(
+        "twin_bridge.deployment_enable: run the deployment service (default false)")(
         "deployment-mode", po::value<std::string>(), "deployment.mode: update (default), init or kad")(
         "deployment-home-dir", po::value<std::string>(),
         "deployment.home_dir: where the init-mode marker lives (default /var/lib/container-management)")(
         "deployment-ctr-dir", po::value<std::string>(),
         "deployment.ctr_dir: the container descriptors (default /etc/container-management/containers)")(
         "ua-enable", po::value<bool>()->implicit_value(true),
-        "update_agent.enable: run the container update agent (default false)")(
+        "twin_bridge.update_agent_enable: run the container update agent (default false)")(
         "ua-domain", po::value<std::string>(),
         "update_agent.domain: the agent's domain (default containers)")(
         "ua-system-containers", po::value<std::vector<std::string>>()->multitoken(),
@@ -272,30 +336,49 @@ config load_config(int argc, const char* const* argv) {
         "twin_bridge.watch_state_files: react to <cm-home-dir>/containers at once (default true)")(
         "mqtt-max-inflight", po::value<int>(),
         "twin_bridge.mqtt_max_inflight: QoS 1 messages awaiting PUBACK (default 100)")(
-        "queue-limit", po::value<std::size_t>(),
+        "queue-limit", po::value<std::string>(),
         "twin_bridge.queue_limit: outbound messages queued (default 100000)")(
         "download-timeout", po::value<std::string>(),
         "twin_bridge.download_timeout: SoftwareUpdatable artifact download (default 60s)")(
-        "download-max-bytes", po::value<std::size_t>(),
+        "download-max-bytes", po::value<std::string>(),
         "twin_bridge.download_max_bytes: largest artifact (default 16777216)")(
-        "max-payload", po::value<std::size_t>(),
-        "twin_bridge.max_payload: largest inbound command in bytes (default 262144)")("help,h",
-                                                                                      "show this help");
+        "max-payload", po::value<std::string>(),
+        "twin_bridge.max_payload: largest inbound command in bytes (default 262144)")(
+        "help,h", "show this help")("version,V", "print the version");
     po::options_description all(
         "kanto-twin-bridge: the digital twin of a Kanto-CM device's containers, over MQTT");
     all.add(kanto).add(ours);
 
+    // Words that are not options are refused: a config file given without --cfg-file would
+    // otherwise be ignored and the defaults used.
+    po::options_description hidden;
+    hidden.add_options()("stray", po::value<std::vector<std::string>>());
+    po::options_description parsed;
+    parsed.add(all).add(hidden);
+    po::positional_options_description positional;
+    positional.add("stray", -1);
     po::variables_map vm;
     try {
-        po::store(po::parse_command_line(argc, argv, all), vm);
+        po::store(po::command_line_parser(argc, argv).options(parsed).positional(positional).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw config_error(std::string("command line: ") + e.what() + " (see --help)");
     }
     if (vm.count("help") != 0) {
         std::ostringstream text;
-        text << all;
+        text << "usage: kanto-twin-bridge [--cfg-file FILE] [OPTIONS]\n\n"
+             << all
+             << "\nexit status: 0 stopped by SIGTERM/SIGINT, or no service enabled; 1 could not start;"
+                " 2 invalid configuration or command line\n";
         throw help_requested{text.str()};
+    }
+    if (vm.count("version") != 0) throw help_requested{std::string("kanto-twin-bridge ") + KTB_VERSION};
+    if (vm.count("stray") != 0) {
+        const auto& words = vm["stray"].as<std::vector<std::string>>();
+        std::string hint = " (options start with --; see --help)";
+        if (words.front().ends_with(".json"))
+            hint = " (a configuration file is given with --cfg-file " + words.front() + ")";
+        throw config_error("command line: unexpected argument \"" + words.front() + "\"" + hint);
     }
 
     config c;
@@ -345,22 +428,22 @@ config load_config(int argc, const char* const* argv) {
     dur("poll-interval", c.poll_interval);
     dur("max-retry-interval", c.max_retry_interval);
     dur("download-timeout", c.download_timeout);
-    if (vm.count("download-max-bytes") != 0)
-        c.download_max_bytes = vm["download-max-bytes"].as<std::size_t>();
+    if (vm.count("download-max-bytes") != 0) c.download_max_bytes = size_flag(vm, "download-max-bytes");
     if (vm.count("watch-state-files") != 0) c.watch_state_files = vm["watch-state-files"].as<bool>();
     if (vm.count("mqtt-max-inflight") != 0) {
         c.mqtt_max_inflight = vm["mqtt-max-inflight"].as<int>();
         if (c.mqtt_max_inflight < 1) throw config_error("--mqtt-max-inflight: must be at least 1");
     }
-    if (vm.count("queue-limit") != 0) {
-        c.queue_limit = vm["queue-limit"].as<std::size_t>();
-        if (c.queue_limit < 1) throw config_error("--queue-limit: must be at least 1");
+    if (vm.count("queue-limit") != 0) c.queue_limit = size_flag(vm, "queue-limit");
+    if (vm.count("max-payload") != 0) c.max_payload = size_flag(vm, "max-payload");
+    try {
+        validate(c);
+    } catch (const config_error& e) {
+        if (c.config_file.empty()) throw;
+        throw config_error(std::string(e.what()) + " (settings of " + c.config_file +
+                           " and the command line)");
     }
-    if (vm.count("max-payload") != 0) {
-        c.max_payload = vm["max-payload"].as<std::size_t>();
-        if (c.max_payload < 1) throw config_error("--max-payload: must be at least 1");
-    }
-    validate(c);
+    warn_about_kanto_services(c);
     return c;
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,7 +13,9 @@
 namespace bridge {
 
 struct config {
-    // things
+    // Which of our services run: our own switches (twin_bridge.things_enable, ...), independent of
+    // Kanto-CM's things.enable, deployment.enable and update_agent.enable, which turn off Kanto-CM's
+    // own copies of these services in the same shared file.
     bool things_enable = true;
     std::string things_home_dir = "/var/lib/container-management";
     std::vector<std::string> things_features{"ContainerFactory", "SoftwareUpdatable", "Metrics"};
@@ -66,7 +69,11 @@ struct config {
     std::chrono::milliseconds download_timeout{60000};  // SoftwareUpdatable artifact download, whole
     std::size_t download_max_bytes = 16 * 1024 * 1024;
 
-    std::string config_file;  // for messages
+    // Kanto-CM's own switches as the file sets them (unset: absent), for the warnings.
+    std::optional<bool> kanto_things_enable, kanto_update_agent_enable;
+
+    std::string config_file;            // for messages
+    std::vector<std::string> warnings;  // logged once logging is set up (unknown keys, ...)
     bool tls() const;
 };
 

@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
         "is given), which makes the bridge publish every feature again: only do that with the\n"
         "connector's own ids, the twin moves to the tenant given. identify only sends it.\n"
         "call sends a live message and exits 0 only when the answer's status is 2xx.\n\noptions");
-    desc.add_options()("help,h", "show this help")("broker", po::value(&broker),
-                                                   "MQTT broker URL (default tcp://localhost:1883)")(
+    desc.add_options()("help,h", "show this help")("version,V", "print the version")(
+        "broker", po::value(&broker), "MQTT broker URL (default tcp://localhost:1883)")(
         "thing", po::value(&thing), "thing id, e.g. org.acme:gw-1:dev-7:edge:containers")(
         "device-id", po::value(&device_id),
         "deviceId for the identity (the thing is <deviceId>:edge:containers)")(
@@ -161,6 +161,10 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::cerr << "kanto-twin: " << e.what() << "\n";
         return 2;
+    }
+    if (vm.count("version") != 0) {
+        std::cout << "kanto-twin " << KTB_VERSION << "\n";
+        return 0;
     }
     if (vm.count("help") != 0 || command.empty()) {
         std::cout << desc << "\n";

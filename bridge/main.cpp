@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     auto logger = spdlog::stderr_color_mt("kanto-twin-bridge");
-    logger->set_formatter(std::make_unique<bridge::escaping_formatter>(
-        std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v")));
+    logger->set_formatter(
+        bridge::program_formatter(bridge::stderr_is_journal(), "%Y-%m-%dT%H:%M:%S.%e %^%*%$ %v", "%* %v"));
     spdlog::set_default_logger(logger);
     spdlog::set_level(level_of(cfg.log_level));
     std::signal(SIGPIPE, SIG_IGN);
@@ -66,8 +66,21 @@ int main(int argc, char** argv) {
         if (cfg.things_enable) host.add(std::make_unique<bridge::twin_service>(host.shared()));
         if (cfg.deployment_enable) host.add(std::make_unique<bridge::deploy_service>(host.shared()));
         if (cfg.update_agent_enable) host.add(std::make_unique<bridge::update_agent_service>(host.shared()));
+        std::string services;
+        for (const auto& [on, name] :
+             {std::pair{cfg.things_enable, "twin (things)"}, std::pair{cfg.deployment_enable, "deployment"},
+              std::pair{cfg.update_agent_enable, "update agent"}}) {
+            if (on) services += (services.empty() ? "" : ", ") + std::string(name);
+        }
+        spdlog::info("kanto-twin-bridge {}; configuration: {}; services: {}", KTB_VERSION,
+                     cfg.config_file.empty() ? "defaults and command line" : cfg.config_file,
+                     services.empty() ? "none" : services);
+        for (const auto& w : cfg.warnings) spdlog::warn("{}", w);
         if (host.empty()) {
-            spdlog::info("things.enable, deployment.enable and update_agent.enable are false: nothing to do");
+            spdlog::info(
+                "twin_bridge.things_enable, deployment_enable and update_agent_enable are all false: nothing "
+                "to "
+                "do");
             return 0;
         }
         // SIGTERM/SIGINT: stop. SIGHUP (a closed terminal, or "reload" by habit) must not kill the

@@ -66,10 +66,11 @@ cat > "$demo_dir/config.json" <<CONF
 {
   "manager": {"home_dir": "$demo_dir/cm-home"},
   "grpc_server": {"address_path": "$socket"},
-  "things": {"enable": true, "home_dir": "$demo_dir/things",
+  "things": {"enable": false, "home_dir": "$demo_dir/things",
              "features": ["ContainerFactory", "SoftwareUpdatable", "Metrics"]},
   "connection": {"broker_url": "tcp://127.0.0.1:$port"},
-  "update_agent": {"enable": true, "system_containers": ["databroker"], "auto_apply": true}
+  "update_agent": {"enable": false, "system_containers": ["databroker"], "auto_apply": true},
+  "twin_bridge": {"things_enable": true, "update_agent_enable": true}
 }
 CONF
 cat "$demo_dir/config.json"
