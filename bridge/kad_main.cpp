@@ -33,17 +33,6 @@ namespace {
 constexpr const char* version = "0.3.0";
 constexpr const char* about = "Automated deployment of Kanto Container Management Manifests";
 
-// env_logger's level names: ERROR, WARN, INFO, DEBUG, TRACE.
-class upper_level final : public spdlog::custom_flag_formatter {
-  public:
-    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-        static constexpr const char* names[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "ERROR", "OFF"};
-        const std::string_view name = names[static_cast<int>(msg.level)];
-        dest.append(name.data(), name.data() + name.size());
-    }
-    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<upper_level>(); }
-};
-
 // RUST_LOG as env_logger reads a plain level: error, warn, info (default), debug, trace.
 spdlog::level::level_enum level_from_env() {
     const char* v = std::getenv("RUST_LOG");
@@ -58,9 +47,10 @@ spdlog::level::level_enum level_from_env() {
 
 void setup_logging() {
     auto logger = spdlog::stderr_logger_mt("kanto_auto_deployer");
-    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<upper_level>('*').set_pattern("[%Y-%m-%dT%H:%M:%SZ %* kanto_auto_deployer] %v");
-    logger->set_formatter(std::make_unique<bridge::escaping_formatter>(std::move(formatter)));
+    // env_logger's format; its level names are Kanto's, padded the same way.
+    logger->set_formatter(bridge::program_formatter(
+        bridge::stderr_is_journal(), "[%Y-%m-%dT%H:%M:%SZ %* kanto_auto_deployer] %v",
+        "[%* kanto_auto_deployer] %v", spdlog::pattern_time_type::utc));
     logger->set_level(level_from_env());
     spdlog::set_default_logger(logger);
 }
