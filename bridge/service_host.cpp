@@ -13,7 +13,10 @@ service_host::service_host(asio::io_context& io, const config& cfg)
       kanto_(io, cfg),
       http_(io, cfg.download_timeout, cfg.download_max_bytes),
       mqtt_(io, cfg,
-            mqtt_link::handlers{[this] { each([](service& s) { s.on_connected(); }); },
+            mqtt_link::handlers{[this] {
+                                    notify_.mqtt_connected();
+                                    each([](service& s) { s.on_connected(); });
+                                },
                                 [this](const std::string&) { each([](service& s) { s.on_disconnected(); }); },
                                 [this](std::string topic, std::string payload) {
                                     if (auto* s = owner_of(topic)) {
@@ -26,7 +29,9 @@ service_host::service_host(asio::io_context& io, const config& cfg)
                                 [this](const std::string& filter, const std::string& reason) {
                                     if (auto* s = owner_of(filter)) s->on_subscribe_failed(filter, reason);
                                 }}),
-      adapters_{io, cfg, mqtt_, kanto_, http_, cgroups_} {}
+      adapters_{io, cfg, mqtt_, kanto_, http_, cgroups_},
+      notify_(io),
+      probe_timer_(io) {}
 
 service_host::~service_host() {
     stop();
@@ -51,10 +56,24 @@ void service_host::start() {
         s->start();
     }
     mqtt_.start();
+    notify_.start();
+    probe_kanto();
+}
+
+void service_host::probe_kanto() {
+    kanto_.project_version([this](const grpc::Status& st, std::string version) {
+        if (stopped_) return;
+        if (st.ok()) return notify_.kanto_answered(version);
+        probe_timer_.expires_after(std::chrono::seconds(1));
+        probe_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec && !stopped_) probe_kanto();
+        });
+    });
 }
 
 void service_host::shutdown(std::chrono::milliseconds flush_budget, std::function<void()> done) {
     if (stopped_) return done();
+    notify_.stopping();
     each([](service& s) { s.on_stopping(); });
     kanto_.stop();
     mqtt_.flush(flush_budget, [this, done = std::move(done)] {
@@ -66,6 +85,8 @@ void service_host::shutdown(std::chrono::milliseconds flush_budget, std::functio
 void service_host::stop() {
     if (stopped_) return;
     stopped_ = true;
+    probe_timer_.cancel();
+    notify_.stop();
     each([](service& s) { s.stop(); });
     kanto_.stop();
     mqtt_.stop();

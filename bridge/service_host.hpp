@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "adapters.hpp"
 #include "cgroup_reader.hpp"
@@ -18,6 +19,7 @@
 #include "kanto_client.hpp"
 #include "mqtt_link.hpp"
 #include "service.hpp"
+#include "systemd_notify.hpp"
 
 namespace bridge {
 
@@ -40,6 +42,7 @@ class service_host {
 
   private:
     service* owner_of(const std::string& topic) const;
+    void probe_kanto();  // until Kanto-CM answers once: readiness for systemd
     template <class F>
     void each(F&& f) {
         for (auto& s : services_) f(*s);
@@ -53,6 +56,8 @@ class service_host {
     mqtt_link mqtt_;
     adapters adapters_;
     std::vector<std::unique_ptr<service>> services_;
+    systemd_notify notify_;
+    boost::asio::steady_timer probe_timer_;
     bool stopped_ = false;
 };
 

@@ -8,7 +8,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
     libpaho-mqtt-dev libssl-dev openssl
     libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-    libspdlog-dev libfmt-dev doctest-dev
+    libspdlog-dev libfmt-dev doctest-dev libsystemd-dev
     mosquitto mosquitto-clients
     python3 python3-jsonschema
     clang-format clang git

@@ -75,7 +75,7 @@ int main() {
     fmt::print("  create all:        {:8.1f} ms  ({:.3f} ms each)\n", create_ms, create_ms / n);
     fmt::print("  list (1000):       {:8.2f} ms per call\n", list_ms);
     fmt::print("  get all:           {:8.1f} ms  ({:.3f} ms each)\n", get_ms, get_ms / n);
-    fmt::print("  start all (fork):  {:8.1f} ms  ({:.3f} ms each)\n", start_ms, start_ms / n);
+    fmt::print("  start all (clone, cgroups, exec):  {:8.1f} ms  ({:.3f} ms each)\n", start_ms, start_ms / n);
     fmt::print("  remove all (kill): {:8.1f} ms  ({:.3f} ms each)\n", remove_ms, remove_ms / n);
     return 0;
 }

@@ -2,13 +2,20 @@
 // (things.md §2, §4.3, §6, §11, §13; issue "The digital twin").
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <google/protobuf/util/json_util.h>
 #include <boost/json.hpp>
@@ -623,4 +630,151 @@ TEST_CASE("invalid configuration: exit code 2 and a message naming the key and t
     CHECK(code == 0);
     CHECK(out.find("--conn-broker-url") != std::string::npos);
     CHECK(out.find("--things-features") != std::string::npos);
+}
+
+namespace {
+
+// Runs a program to its end: exit code and its stdout+stderr. `env` entries are NAME=value.
+std::pair<int, std::string> run_to_end(std::vector<std::string> argv, const std::filesystem::path& log) {
+    std::filesystem::remove(log);
+    harness::child_process p(std::move(argv), log);
+    REQUIRE(harness::eventually([&] { return !p.alive(); }, 10s));
+    const int st = p.stop();
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, harness::read_file(log)};
+}
+
+}  // namespace
+
+TEST_CASE("command-line conventions: --version, stray words, negative sizes, empty URLs, misspelt keys") {
+    harness::temp_dir dir;
+    const auto log = dir.path() / "out.log";
+    const auto bridge = harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge");
+    for (const auto& [program, name] :
+         {std::pair{bridge, "kanto-twin-bridge"},
+          std::pair{harness::find_program("KANTO_TWIN", "kanto-twin"), "kanto-twin"}}) {
+        const auto [code, out] = run_to_end({program, "--version"}, log);
+        CHECK(code == 0);
+        CHECK(out == std::string(name) + " " + KTB_VERSION + "\n");
+    }
+    // A config file given without --cfg-file used to be ignored: the defaults ran silently.
+    auto [code, out] = run_to_end({bridge, "/etc/container-management/config.json"}, log);
+    CHECK(code == 2);
+    CHECK(out.find(
+              "unexpected argument \"/etc/container-management/config.json\" (a configuration file is given "
+              "with --cfg-file") != std::string::npos);
+    std::tie(code, out) = run_to_end({bridge, "--queue-limit", "-1"}, log);
+    CHECK(code == 2);
+    CHECK(out.find("--queue-limit: expected a whole number of at least 1, got \"-1\"") != std::string::npos);
+    std::tie(code, out) = run_to_end({bridge, "--conn-broker-url", "tcp://"}, log);
+    CHECK(code == 2);
+    CHECK(out.find("connection.broker_url: no host in \"tcp://\"") != std::string::npos);
+    std::tie(code, out) = run_to_end({bridge, "--help"}, log);
+    CHECK(code == 0);
+    CHECK(out.rfind("usage: kanto-twin-bridge [--cfg-file FILE] [OPTIONS]", 0) == 0);
+    CHECK(out.find("exit status: 0") != std::string::npos);
+    CHECK(out.find("stray") == std::string::npos);  // internal options are not shown
+
+    // An error found by validation names the file its settings came from.
+    std::ofstream(dir.path() / "c.json") << R"({"connection":{"broker_url":"tcp://"}})";
+    std::tie(code, out) = run_to_end({bridge, "--cfg-file", (dir.path() / "c.json").string()}, log);
+    CHECK(code == 2);
+    CHECK(out.find("(settings of " + (dir.path() / "c.json").string()) != std::string::npos);
+}
+
+TEST_CASE("the bridge's own switches: Kanto-CM's things.enable=false does not stop it; warnings at start") {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    harness::temp_dir dir;
+    const auto log = dir.path() / "out.log";
+    const auto bridge = harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge");
+    const auto file = (dir.path() / "config.json").string();
+    // Nothing of ours enabled: it says so and exits 0 (Restart=on-failure leaves it stopped).
+    std::ofstream(file) << R"({"twin_bridge":{"things_enable":false}})";
+    auto [code, out] = run_to_end({bridge, "--cfg-file", file}, log);
+    CHECK(code == 0);
+    CHECK(out.find("services: none") != std::string::npos);
+    CHECK(out.find("nothing to do") != std::string::npos);
+
+    // The shared file switches Kanto-CM's own twin off: ours runs; a misspelt key of our section
+    // and a Kanto-CM update agent running beside ours are reported.
+    std::ofstream(file) << R"({"things":{"enable":false,"home_dir":")" + dir.path().string() + R"("},
+        "update_agent":{"enable":true},
+        "twin_bridge":{"update_agent_enable":true,"pol_interval":"5s"},
+        "connection":{"broker_url":")" +
+                               broker.url() + R"("},
+        "grpc_server":{"address_path":")" +
+                               sim.socket().string() + R"("},
+        "things_home":"x"})";
+    harness::twin_observer observer(broker);
+    harness::child_process p({bridge, "--cfg-file", file}, log);
+    REQUIRE(observer.wait_for_request());  // the twin runs
+    out = harness::read_file(log);
+    CHECK(out.find(std::string("INFO  kanto-twin-bridge ") + KTB_VERSION + "; configuration: " + file +
+                   "; services: twin (things), update agent") != std::string::npos);
+    CHECK(out.find("WARN  " + file + ": twin_bridge.pol_interval is not a setting of kanto-twin-bridge") !=
+          std::string::npos);
+    CHECK(out.find("update_agent.enable is true: unless Kanto-CM is started with --ua-enable=false") !=
+          std::string::npos);
+    CHECK(out.find("things.enable is") == std::string::npos);  // Kanto-CM's twin is off
+    CHECK(p.stop() == 0);
+}
+
+TEST_CASE("under systemd, every line starts with its journal priority so journalctl -p can filter") {
+    harness::temp_dir dir;
+    const auto log = dir.path() / "out.log";
+    std::ofstream(log).flush();
+    struct stat st {};
+    REQUIRE(::stat(log.c_str(), &st) == 0);
+    // JOURNAL_STREAM names stderr's device and inode, as systemd sets it for the journal.
+    const auto stream = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    ::setenv("JOURNAL_STREAM", stream.c_str(), 1);
+    std::ofstream(dir.path() / "c.json") << R"({"twin_bridge":{"things_enable":false,"bogus":1}})";
+    harness::child_process p({harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"), "--cfg-file",
+                              (dir.path() / "c.json").string()},
+                             log);
+    ::unsetenv("JOURNAL_STREAM");
+    REQUIRE(harness::eventually([&] { return !p.alive(); }, 10s));
+    const auto out = harness::read_file(log);
+    CHECK(out.find("<6>INFO  kanto-twin-bridge ") != std::string::npos);
+    CHECK(out.find("<4>WARN  ") != std::string::npos);
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) CHECK_MESSAGE(line.rfind("<", 0) == 0, line);
+}
+
+TEST_CASE("systemd Type=notify: READY=1 once MQTT and Kanto-CM answer, watchdog pings, STOPPING=1") {
+    harness::mosquitto broker;
+    harness::simulator sim;
+    harness::temp_dir dir;
+    const auto path = (dir.path() / "notify.sock").string();
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval wait{15, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    // What systemd sets for the unit's process (the watchdog at 0.4 s: a ping every 0.2 s).
+    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "400000", 1);
+    auto bridge = std::make_unique<harness::bridge_process>(broker, sim);
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("WATCHDOG_USEC");
+    std::vector<std::string> got;
+    auto until = [&](const std::string& text) {
+        char buf[512];
+        for (;;) {
+            const auto n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) return false;
+            got.emplace_back(buf, static_cast<std::size_t>(n));
+            if (got.back().find(text) != std::string::npos) return true;
+        }
+    };
+    CHECK(until("READY=1"));
+    CHECK(got.back().find("STATUS=connected to the MQTT broker and to Kanto-CM") != std::string::npos);
+    CHECK(until("WATCHDOG=1"));
+    CHECK(until("WATCHDOG=1"));
+    bridge->stop();
+    CHECK(until("STOPPING=1"));
+    ::close(fd);
 }
