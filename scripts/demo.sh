@@ -15,7 +15,10 @@ wait_at_end=yes
 
 bash scripts/install-deps.sh
 [[ -f "$builddir/build.ninja" ]] || meson setup "$builddir"
-ninja -C "$builddir"
+# Only what the demo runs; the first build compiles gRPC's generated code and takes minutes.
+[[ -f "$builddir/bridge/kanto-twin-bridge" ]] || echo "demo: first build: this takes a few minutes"
+ninja -C "$builddir" bridge/kanto-twin-bridge bridge/kanto-twin examples/kanto-cm-sim/kanto-cm-sim \
+    examples/kanto-cm-sim/kanto-cm-sim-process examples/kanto-cm-ctl/kanto-cm-ctl
 
 sim="$root/$builddir/examples/kanto-cm-sim/kanto-cm-sim"
 ctl="$root/$builddir/examples/kanto-cm-ctl/kanto-cm-ctl"
@@ -33,9 +36,14 @@ trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# The Leda docs use the default port; take another one if a broker already listens there.
+# The Leda docs use the default port; take another one if a broker already listens there. Never
+# talk to a broker that is not ours: when both ports are taken, stop here.
 port=${DEMO_MQTT_PORT:-1883}
 if port_busy "$port"; then port=18830; fi
+if port_busy "$port"; then
+    echo "demo: 127.0.0.1:1883 and 127.0.0.1:18830 are both taken; set DEMO_MQTT_PORT to a free port" >&2
+    exit 1
+fi
 mqtt_opts=()
 [[ $port == 1883 ]] || mqtt_opts=(-p "$port")
 
@@ -48,7 +56,9 @@ set_tcp_nodelay true
 user root
 log_dest file $demo_dir/mosquitto.log
 CONF
-mosquitto -c "$demo_dir/mosquitto.conf" 2>/dev/null & pids+=($!)
+mosquitto -c "$demo_dir/mosquitto.conf" 2>"$demo_dir/mosquitto.err" & pids+=($!)
+for _ in $(seq 50); do port_busy "$port" && break; sleep 0.1; done
+port_busy "$port" || { echo "demo: mosquitto did not start:" >&2; cat "$demo_dir/mosquitto.err" "$demo_dir/mosquitto.log" >&2 2>/dev/null; exit 1; }
 
 step "Kanto-CM simulator on $socket, with three containers"
 "$sim" --socket "$socket" --home "$demo_dir/cm-home" 2>"$demo_dir/kanto-cm-sim.log" & pids+=($!)
