@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -153,6 +154,14 @@ void read_file(config& c, const std::string& path) {
     r.get({"manager", "home_dir"}, c.manager_home_dir);
     r.get({"manager", "default_ctrs_stop_timeout"}, c.default_stop_timeout);
     r.get({"log", "log_level"}, c.log_level);
+    std::string kanto_log_file;
+    r.get({"log", "log_file"}, kanto_log_file);
+    if (!kanto_log_file.empty())
+        c.log_file = (std::filesystem::path(kanto_log_file).parent_path() / "kanto-twin-bridge.log").string();
+    r.get({"twin_bridge", "log_file"}, c.log_file);
+    r.get_int({"log", "log_file_size"}, c.log_file_size_mb, 1);
+    r.get_int({"log", "log_file_count"}, c.log_file_count, 1);
+    r.get_int({"log", "log_file_max_age"}, c.log_file_max_age_days, 0);
     r.get({"twin_bridge", "poll_interval"}, c.poll_interval);
     r.get({"twin_bridge", "max_retry_interval"}, c.max_retry_interval);
     r.get({"twin_bridge", "watch_state_files"}, c.watch_state_files);
@@ -167,7 +176,7 @@ void read_file(config& c, const std::string& path) {
         static const char* known[] = {"things_enable",     "deployment_enable",  "update_agent_enable",
                                       "poll_interval",     "max_retry_interval", "watch_state_files",
                                       "mqtt_max_inflight", "queue_limit",        "max_payload",
-                                      "download_timeout",  "download_max_bytes"};
+                                      "download_timeout",  "download_max_bytes", "log_file"};
         for (const auto& [key, value] : ours->as_object()) {
             if (std::find(std::begin(known), std::end(known), key) == std::end(known))
                 c.warnings.push_back(path + ": twin_bridge." + std::string(key) +
@@ -326,7 +335,10 @@ config load_config(int argc, const char* const* argv) {
         "cm-deflt-ctrs-stop-timeout", po::value<std::string>(),
         "manager.default_ctrs_stop_timeout (default 30s)")(
         "log-level", po::value<std::string>(),
-        "log.log_level: ERROR, WARN, INFO, DEBUG, TRACE (default INFO)");
+        "log.log_level: ERROR, WARN, INFO, DEBUG, TRACE (default INFO)")(
+        "log-file", po::value<std::string>(),
+        "twin_bridge.log_file: log to this file, rotated by log.log_file_size (MB), log.log_file_count and "
+        "log.log_file_max_age (days) (default: stderr; kanto-twin-bridge.log beside a log.log_file)");
     po::options_description ours("kanto-twin-bridge settings (section \"twin_bridge\" in --cfg-file)");
     ours.add_options()("poll-interval", po::value<std::string>(),
                        "twin_bridge.poll_interval: List period (default 1s, 10s with watch_state_files)")(
@@ -425,6 +437,7 @@ config load_config(int argc, const char* const* argv) {
     str("cm-home-dir", c.manager_home_dir);
     dur("cm-deflt-ctrs-stop-timeout", c.default_stop_timeout);
     str("log-level", c.log_level);
+    str("log-file", c.log_file);
     dur("poll-interval", c.poll_interval);
     dur("max-retry-interval", c.max_retry_interval);
     dur("download-timeout", c.download_timeout);

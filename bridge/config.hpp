@@ -52,6 +52,12 @@ struct config {
     std::chrono::milliseconds default_stop_timeout{30000};
     // log
     std::string log_level = "INFO";
+    // Kanto's log file settings. Kanto-CM's own log.log_file is its file: the bridge writes
+    // kanto-twin-bridge.log beside it, or twin_bridge.log_file, rotated as Kanto's settings say.
+    std::string log_file;            // empty: stderr (the journal under systemd)
+    int log_file_size_mb = 2;        // log.log_file_size: rotate at this size
+    int log_file_count = 5;          // log.log_file_count: rotated files kept
+    int log_file_max_age_days = 28;  // log.log_file_max_age: rotated files older are removed
     // twin_bridge: our own settings
     // The full List's period; 0 (not given): see list_period().
     std::chrono::milliseconds poll_interval{0};

@@ -1,5 +1,7 @@
 #include "kanto_client.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 
 namespace bridge {
@@ -53,14 +55,35 @@ namespace {
 // gRPC's thread only posts, and only while the client is not stopped; the completion itself is
 // dropped when the client stopped in the meantime. `invoke` picks the callback overload of the
 // generated async method.
+// Every call and its outcome are logged at TRACE, with the container id where the request has one.
+template <class Request>
+std::string call_name(const Request& req) {
+    std::string name = Request::descriptor()->name();
+    if (name.ends_with("Request")) name.resize(name.size() - 7);
+    if (const auto* f = Request::descriptor()->FindFieldByName("id"))
+        name += " " + req.GetReflection()->GetString(req, f);
+    return name;
+}
+
 template <class Request, class Response, class Invoke, class Done>
 void unary(asio::io_context& io, const std::shared_ptr<kanto_client::tracker>& calls, Invoke invoke,
-           const Request& request, std::unique_ptr<grpc::ClientContext> ctx, Done done) {
+           const Request& request, std::unique_ptr<grpc::ClientContext> ctx, Done inner) {
     struct call {
         std::unique_ptr<grpc::ClientContext> ctx;
         Request req;
         Response resp;
     };
+    auto done = [inner = std::move(inner),
+                 name = spdlog::should_log(spdlog::level::trace) ? call_name(request) : "",
+                 started = std::chrono::steady_clock::now()](const grpc::Status& st, Response& resp) {
+        if (!name.empty()) {
+            const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
+            spdlog::trace("Kanto-CM {}: {} after {:.1f} ms", name, st.ok() ? "OK" : describe(st),
+                          took.count());
+        }
+        inner(st, resp);
+    };
+    if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("Kanto-CM {}: called", call_name(request));
     auto c = std::make_shared<call>();
     c->ctx = std::move(ctx);
     c->req = request;

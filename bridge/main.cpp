@@ -1,9 +1,11 @@
 // kanto-twin-bridge: the digital twin of a Kanto-CM device's containers, over MQTT.
 #include <csignal>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
@@ -40,6 +42,45 @@ void run_loop(boost::asio::io_context& io) {
     }
 }
 
+// Rotated log files older than `days` are removed (the current one never is); 0 keeps them.
+void remove_old_logs(const std::filesystem::path& file, int count, int days) {
+    if (days <= 0) return;
+    const auto limit = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24) * days;
+    const auto stem = file.stem().string(), ext = file.extension().string();
+    for (int i = 1; i <= count; ++i) {
+        const auto rotated = file.parent_path() / (stem + "." + std::to_string(i) + ext);
+        std::error_code ec;
+        if (const auto t = std::filesystem::last_write_time(rotated, ec); !ec && t < limit)
+            std::filesystem::remove(rotated, ec);
+    }
+}
+
+// The log: a rotating file when one is configured (Kanto's size and count), else stderr, which
+// under systemd is the journal. A file that cannot be written falls back to stderr, with `problem`.
+std::shared_ptr<spdlog::logger> make_logger(const bridge::config& cfg, std::string& problem) {
+    if (!cfg.log_file.empty()) {
+        try {
+            const std::filesystem::path file(cfg.log_file);
+            std::error_code ec;
+            if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+            remove_old_logs(file, cfg.log_file_count, cfg.log_file_max_age_days);
+            auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+                cfg.log_file, static_cast<std::size_t>(cfg.log_file_size_mb) * 1024 * 1024,
+                static_cast<std::size_t>(cfg.log_file_count));
+            auto logger = std::make_shared<spdlog::logger>("kanto-twin-bridge", std::move(sink));
+            logger->set_formatter(bridge::program_formatter(false, "%Y-%m-%dT%H:%M:%S.%e %* %v", ""));
+            logger->flush_on(spdlog::level::trace);  // a line is on disk when it is logged
+            return logger;
+        } catch (const std::exception& e) {
+            problem = "cannot write the log file " + cfg.log_file + " (" + e.what() + "): logging to stderr";
+        }
+    }
+    auto logger = spdlog::stderr_color_mt("kanto-twin-bridge");
+    logger->set_formatter(
+        bridge::program_formatter(bridge::stderr_is_journal(), "%Y-%m-%dT%H:%M:%S.%e %^%*%$ %v", "%* %v"));
+    return logger;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,10 +94,8 @@ int main(int argc, char** argv) {
         std::cerr << "kanto-twin-bridge: invalid configuration: " << e.what() << "\n";
         return 2;
     }
-    auto logger = spdlog::stderr_color_mt("kanto-twin-bridge");
-    logger->set_formatter(
-        bridge::program_formatter(bridge::stderr_is_journal(), "%Y-%m-%dT%H:%M:%S.%e %^%*%$ %v", "%* %v"));
-    spdlog::set_default_logger(logger);
+    std::string log_problem;
+    spdlog::set_default_logger(make_logger(cfg, log_problem));
     spdlog::set_level(level_of(cfg.log_level));
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -76,6 +115,7 @@ int main(int argc, char** argv) {
                      cfg.config_file.empty() ? "defaults and command line" : cfg.config_file,
                      services.empty() ? "none" : services);
         for (const auto& w : cfg.warnings) spdlog::warn("{}", w);
+        if (!log_problem.empty()) spdlog::warn("{}", log_problem);
         if (host.empty()) {
             spdlog::info(
                 "twin_bridge.things_enable, deployment_enable and update_agent_enable are all false: nothing "

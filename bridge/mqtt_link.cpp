@@ -86,6 +86,7 @@ mqtt_link::mqtt_link(asio::io_context& io, const config& cfg, handlers h)
             MQTTAsync_freeMessage(&m);
             MQTTAsync_free(topic);
             asio::post(self->io_, [self, t = std::move(t), payload = std::move(payload)]() mutable {
+                spdlog::trace("message on {}: {} bytes", t, payload.size());
                 if (self->handlers_.message) self->handlers_.message(std::move(t), std::move(payload));
             });
             return 1;
@@ -249,6 +250,8 @@ std::size_t mqtt_link::drop_superseded(const std::string& topic, const std::stri
 void mqtt_link::publish(std::string topic, std::string payload, int qos, bool retain,
                         std::string supersedes) {
     if (stopping_) return;
+    spdlog::trace("publish to {}: {} bytes, QoS {}{}", topic, payload.size(), qos,
+                  retain ? ", retained" : "");
     if (!connected_ && !supersedes.empty()) {
         if (auto n = drop_superseded(topic, supersedes); n > 0)
             spdlog::debug("offline: {} queued message(s) for {} replaced by a newer one", n, supersedes);

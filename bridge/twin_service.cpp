@@ -83,7 +83,24 @@ void twin_service::on_connected() {
 void twin_service::on_disconnected() {
     feed([this] { return core_.on_disconnected(); });
 }
+namespace {
+
+// The segment after `marker` in a Hono command topic (command//<thing>/req/<id>/<op>), or "".
+std::string segment_after(const std::string& topic, std::string_view marker) {
+    if (!topic.starts_with("command//")) return {};
+    const auto at = topic.find(marker);
+    if (at == std::string::npos) return {};
+    const auto begin = at + marker.size();
+    return topic.substr(begin, topic.find('/', begin) - begin);
+}
+
+}  // namespace
+
 void twin_service::on_message(std::string topic, std::string payload) {
+    if (auto id = segment_after(topic, "/req/"); !id.empty()) {
+        if (commands_.size() >= 1000) commands_.erase(commands_.begin());
+        commands_[std::move(id)] = std::chrono::steady_clock::now();
+    }
     feed([this, t = std::move(topic), p = std::move(payload)] { return core_.on_message(t, p); });
 }
 void twin_service::on_resync_needed() {
@@ -104,6 +121,15 @@ void twin_service::execute_one(twin::action& action) {
     std::visit(
         overload{
             [this](twin::publish& p) {
+                if (auto id = segment_after(p.topic, "/res/"); !id.empty()) {
+                    if (auto it = commands_.find(id); it != commands_.end()) {
+                        const std::chrono::duration<double, std::milli> took =
+                            std::chrono::steady_clock::now() - it->second;
+                        spdlog::debug("command {} answered {} after {:.1f} ms", id,
+                                      p.topic.substr(p.topic.rfind('/') + 1), took.count());
+                        commands_.erase(it);
+                    }
+                }
                 a_.mqtt.publish(std::move(p.topic), std::move(p.payload), p.qos, false,
                                 std::move(p.supersedes));
             },

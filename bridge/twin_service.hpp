@@ -4,6 +4,7 @@
 // one input are executed in order before the next input is handled.
 #pragma once
 
+#include <map>
 #include <memory>
 
 #include <boost/asio/steady_timer.hpp>
@@ -41,6 +42,9 @@ class twin_service final : public service {
     std::unique_ptr<state_watch> watch_;
     boost::asio::steady_timer poll_timer_;
     boost::asio::steady_timer metrics_timer_;
+    // When each answered command arrived, by request id: its answer is logged at DEBUG with the
+    // status and the time taken (bounded: a command never answered does not grow it forever).
+    std::map<std::string, std::chrono::steady_clock::time_point> commands_;
     bool stopped_ = false;
 };
 

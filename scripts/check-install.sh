@@ -14,9 +14,17 @@ fail=0
 for f in bin/kanto-twin-bridge bin/kanto-twin bin/kanto-auto-deployer \
     lib/systemd/system/kanto-twin-bridge.service lib/systemd/system/kanto-auto-deployer.service \
     lib/systemd/system/container-management.service.d/kanto-twin-bridge.conf \
-    share/doc/kanto-twin-bridge/config.json share/doc/kanto-twin-bridge/README.md; do
+    share/doc/kanto-twin-bridge/config.json share/doc/kanto-twin-bridge/README.md \
+    share/bash-completion/completions/kanto-twin-bridge share/bash-completion/completions/kanto-twin \
+    share/bash-completion/completions/kanto-auto-deployer; do
     [[ -f "$root/$f" ]] || { echo "check-install: missing $prefix/$f"; fail=1; }
 done
+# Man pages are built where help2man is found (not when cross-compiling).
+if [[ -f "$builddir/bridge/kanto-twin-bridge.1" ]]; then
+    for p in kanto-twin-bridge kanto-twin kanto-auto-deployer; do
+        [[ -s "$root/share/man/man1/$p.1" ]] || { echo "check-install: missing the man page of $p"; fail=1; }
+    done
+fi
 for p in kanto-twin-bridge kanto-twin kanto-auto-deployer; do
     [[ -x "$root/bin/$p" ]] && "$root/bin/$p" --version | grep -q "^$p " ||
         { echo "check-install: $p --version does not answer"; fail=1; }

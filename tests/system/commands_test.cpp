@@ -807,3 +807,18 @@ TEST_CASE("SIGTERM: an operation in flight is answered with an error before the 
           "the bridge is stopping: the operation was interrupted");
     CHECK(s.bridge->log().find("answered 1 container operation(s) in flight") != std::string::npos);
 }
+
+TEST_CASE("log levels: DEBUG shows each command's answer and time, TRACE every message and Kanto-CM call") {
+    command_session s({}, {"--log-level", "TRACE"});
+    const auto req = s.send("Metrics", "request", R"({"frequency":0})");
+    REQUIRE(status_of(s.until_response(req)) == 204);
+    REQUIRE(harness::eventually(
+        [&] { return s.bridge->log().find("command " + req + " answered 204 after") != std::string::npos; }));
+    const auto log = s.bridge->log();
+    CHECK(log.find("DEBUG command request on Metrics (request " + req + ")") != std::string::npos);
+    CHECK(log.find("TRACE message on command//org.acme:gw-1:dev-7:edge:containers/req/" + req + "/request") !=
+          std::string::npos);
+    CHECK(log.find("TRACE publish to command//org.acme:gw-1:dev-7:edge:containers/res/" + req + "/204") !=
+          std::string::npos);
+    CHECK(std::regex_search(log, std::regex(R"(TRACE Kanto-CM ListContainers: OK after [0-9.]+ ms)")));
+}

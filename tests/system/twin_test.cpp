@@ -778,3 +778,41 @@ TEST_CASE("systemd Type=notify: READY=1 once MQTT and Kanto-CM answer, watchdog 
     CHECK(until("STOPPING=1"));
     ::close(fd);
 }
+
+TEST_CASE(
+    "log.log_file: the bridge logs beside Kanto-CM's file, and rotated files past log_file_max_age go") {
+    harness::temp_dir dir;
+    const auto log = dir.path() / "out.log";
+    const auto logs = dir.path() / "logs";
+    std::filesystem::create_directories(logs);
+    // A rotated file from 40 days ago and one from today.
+    std::ofstream(logs / "kanto-twin-bridge.1.log") << "old\n";
+    std::ofstream(logs / "kanto-twin-bridge.2.log") << "recent\n";
+    std::filesystem::last_write_time(
+        logs / "kanto-twin-bridge.1.log",
+        std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 40));
+    std::ofstream(dir.path() / "c.json")
+        << R"({"log":{"log_file":")" + (logs / "container-management.log").string() +
+               R"(","log_file_size":1,"log_file_count":2,"log_file_max_age":28},
+        "twin_bridge":{"things_enable":false}})";
+    const auto [code, out] = run_to_end({harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"),
+                                         "--cfg-file", (dir.path() / "c.json").string()},
+                                        log);
+    CHECK(code == 0);
+    CHECK(out.empty());  // everything went to the file
+    const auto file = harness::read_file(logs / "kanto-twin-bridge.log");
+    CHECK(file.find("INFO  kanto-twin-bridge ") != std::string::npos);
+    CHECK(file.find("nothing to do") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(logs / "container-management.log"));  // Kanto-CM's own file
+    CHECK_FALSE(std::filesystem::exists(logs / "kanto-twin-bridge.1.log"));
+    CHECK(std::filesystem::exists(logs / "kanto-twin-bridge.2.log"));
+
+    // A file that cannot be written: stderr, with the reason.
+    std::ofstream(dir.path() / "c.json")
+        << R"({"twin_bridge":{"things_enable":false,"log_file":"/proc/nope/x.log"}})";
+    const auto [code2, out2] = run_to_end({harness::find_program("KANTO_TWIN_BRIDGE", "kanto-twin-bridge"),
+                                           "--cfg-file", (dir.path() / "c.json").string()},
+                                          log);
+    CHECK(code2 == 0);
+    CHECK(out2.find("cannot write the log file /proc/nope/x.log") != std::string::npos);
+}

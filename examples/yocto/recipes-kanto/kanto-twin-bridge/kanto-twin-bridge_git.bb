@@ -18,7 +18,7 @@ DEPENDS = "boost openssl paho-mqtt-c grpc grpc-native protobuf protobuf-native s
 inherit meson pkgconfig systemd
 
 # The simulator and the tests are for development machines, not for the device.
-EXTRA_OEMESON = "-Dsimulator=false -Dtests=false --buildtype=release"
+EXTRA_OEMESON = "-Dsimulator=false -Dtests=false -Dman_pages=disabled --buildtype=release"
 
 SYSTEMD_SERVICE:${PN} = "kanto-twin-bridge.service"
 SYSTEMD_AUTO_ENABLE:${PN} = "enable"
