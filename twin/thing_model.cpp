@@ -101,10 +101,12 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
     if (it == known_.end()) {
         known_[id] = *now;
         if (factory) {
-            publish_modify(path, container_feature_json(*now), out);
-            publish_modify(state_path, container_state_json(now->state()), out);
+            // Write-ahead: the id is on disk before its feature can reach the cloud, so a daemon
+            // killed in between still deletes the feature once the container is gone.
             persisted_.insert(id);
             write_persisted(false, out);
+            publish_modify(path, container_feature_json(*now), out);
+            publish_modify(state_path, container_state_json(now->state()), out);
         }
         if (enabled(features::software_updatable)) publish_dependencies(out);
         return container_change::created;
@@ -144,9 +146,6 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
 std::size_t thing_model::publish_all(const std::set<std::string>& persisted, actions& out) {
     std::size_t stale = 0;
     if (enabled(features::container_factory)) {
-        for (const auto& [id, c] : known_) {
-            publish_modify(feature_path(features::container_feature_id(id)), container_feature_json(c), out);
-        }
         std::set<std::string> gone;
         for (const auto& id : persisted) {
             if (known_.count(id) == 0) gone.insert(id);
@@ -155,14 +154,24 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
         for (const auto& id : again) {
             if (known_.count(id) == 0) gone.insert(id);
         }
+        // Write-ahead, as for a single container: every id whose feature may exist in the cloud is
+        // on disk before the burst goes out; the stale ones leave the file after their deletes.
+        persisted_.clear();
+        for (const auto& [id, c] : known_) persisted_.insert(id);
+        persisted_.insert(gone.begin(), gone.end());
+        write_persisted(true, out);
+        for (const auto& [id, c] : known_) {
+            publish_modify(feature_path(features::container_feature_id(id)), container_feature_json(c), out);
+        }
         for (const auto& id : gone) {
             const auto path = feature_path(features::container_feature_id(id));
             out.push_back(publish{event_topic_, twin_delete(*thing_, path), 1, path});
             ++stale;
         }
-        persisted_.clear();
-        for (const auto& [id, c] : known_) persisted_.insert(id);
-        write_persisted(true, out);
+        if (!gone.empty()) {
+            for (const auto& id : gone) persisted_.erase(id);
+            write_persisted(true, out);
+        }
         publish_modify(feature_path(features::container_factory),
                        definition_only(features::container_factory_definition), out);
     }
