@@ -11,12 +11,14 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
 #include "blocking_mqtt_client.hpp"
+#include "config.hpp"
 #include "ditto_thing.hpp"
 #include "go_duration.hpp"
 #include "thing_id.hpp"
@@ -83,9 +85,48 @@ struct colors {
 // "<feature> <property path>: old -> new" for every leaf that changed.
 void print_changes(const std::string& thing, const json::value& before, const json::value& after,
                    const colors& c) {
+    // A feature that appears or goes is one line, not one per leaf.
+    auto features_of = [](const json::value& thing_value) {
+        const json::object* f = nullptr;
+        if (const auto* o = thing_value.if_object()) {
+            if (const auto* v = o->if_contains("features")) f = v->if_object();
+        }
+        return f;
+    };
+    const auto* fa = features_of(before);
+    const auto* fb = features_of(after);
+    std::set<std::string> whole;
+    if (fa != nullptr) {
+        for (const auto& [name, v] : *fa) {
+            if (fb != nullptr && fb->contains(name)) continue;
+            whole.insert("/features/" + std::string(name));
+            std::cout << c.feature(std::string(name)) << ": " << c.new_value("deleted") << "\n";
+        }
+    }
+    if (fb != nullptr) {
+        for (const auto& [name, v] : *fb) {
+            if (fa != nullptr && fa->contains(name)) continue;
+            whole.insert("/features/" + std::string(name));
+            std::string summary = "added";
+            if (const auto* st = v.is_object() ? v.as_object().if_contains("properties") : nullptr) {
+                boost::system::error_code ec;
+                if (const auto* s = st->find_pointer("/status/state/status", ec))
+                    summary += " (" + json::serialize(*s) + ")";
+            }
+            std::cout << c.feature(std::string(name)) << ": " << c.new_value(summary) << "\n";
+        }
+    }
+    auto in_whole = [&](const std::string& pointer) {
+        for (const auto& w : whole) {
+            if (pointer == w || pointer.rfind(w + "/", 0) == 0) return true;
+        }
+        return false;
+    };
     std::map<std::string, json::value> a, b;
     leaves(before, "", a);
     leaves(after, "", b);
+    std::erase_if(a, [&](const auto& kv) { return in_whole(kv.first); });
+    std::erase_if(b, [&](const auto& kv) { return in_whole(kv.first); });
     auto describe = [&](const std::string& pointer) {
         const auto tokens = twin::json_pointer(pointer);
         if (tokens.size() >= 2 && tokens[0] == "features") {
@@ -130,8 +171,12 @@ int main(int argc, char** argv) {
         "is given), which makes the bridge publish every feature again: only do that with the\n"
         "connector's own ids, the twin moves to the tenant given. identify only sends it.\n"
         "call sends a live message and exits 0 only when the answer's status is 2xx.\n\noptions");
+    std::string cfg_file;
     desc.add_options()("help,h", "show this help")("version,V", "print the version")(
-        "broker", po::value(&broker), "MQTT broker URL (default tcp://localhost:1883)")(
+        "cfg-file", po::value(&cfg_file),
+        "the device's config.json: broker URL, credentials and TLS files from its connection section "
+        "(flags given here win)")("broker", po::value(&broker),
+                                  "MQTT broker URL (default tcp://localhost:1883)")(
         "thing", po::value(&thing), "thing id, e.g. org.acme:gw-1:dev-7:edge:containers")(
         "device-id", po::value(&device_id),
         "deviceId for the identity (the thing is <deviceId>:edge:containers)")(
@@ -169,6 +214,22 @@ int main(int argc, char** argv) {
     if (vm.count("help") != 0 || command.empty()) {
         std::cout << desc << "\n";
         return vm.count("help") != 0 ? 0 : 2;
+    }
+    if (!cfg_file.empty()) {
+        // The daemon's own reader: the same keys, the same checks and messages.
+        try {
+            const char* args[] = {"kanto-twin", "--cfg-file", cfg_file.c_str()};
+            const auto device = bridge::load_config(3, args);
+            if (vm.count("broker") == 0) broker = device.broker_url;
+            if (vm.count("username") == 0) sec.username = device.username;
+            if (vm.count("password") == 0) sec.password = device.password;
+            if (vm.count("root-ca") == 0) sec.root_ca = device.root_ca;
+            if (vm.count("client-cert") == 0) sec.client_cert = device.client_cert;
+            if (vm.count("client-key") == 0) sec.client_key = device.client_key;
+        } catch (const bridge::config_error& e) {
+            std::cerr << "kanto-twin: " << e.what() << "\n";
+            return 2;
+        }
     }
     if (thing.empty() && !device_id.empty()) thing = twin::containers_thing(device_id).str();
     if (command != "show" && command != "watch" && command != "call" && command != "identify") {
@@ -262,7 +323,10 @@ int main(int argc, char** argv) {
         if (!thing.empty()) {
             auto it = things.find(thing);
             if (it == things.end()) {
-                std::cerr << "kanto-twin: nothing was published for " << thing << " within " << wait << "\n";
+                std::cerr << "kanto-twin: nothing was published for " << thing << " within " << wait
+                          << ". The bridge publishes the twin when the cloud connector sends the identity on "
+                             "edge/thing/response (and again on every change): add --identify --device-id ID "
+                             "--tenant-id T to send it, or watch to wait for changes\n";
                 return 1;
             }
             pretty(std::cout, it->second.value());

@@ -97,7 +97,8 @@ TEST_CASE("kanto-twin show prints the thing as Kanto-CM's List reports it") {
     CHECK(none.output.find("nothing was published for no:such:thing") != std::string::npos);
 }
 
-TEST_CASE("kanto-twin watch prints a line per change: stop and start") {
+TEST_CASE(
+    "kanto-twin watch prints a line per change: stop and start; one line for a feature that comes or goes") {
     inspector_session s;
     const auto id = s.create("web", true);
     harness::temp_dir dir;
@@ -108,7 +109,8 @@ TEST_CASE("kanto-twin watch prints a line per change: stop and start") {
     const auto log = [&] { return harness::read_file(dir.path() / "watch.log"); };
     REQUIRE_MESSAGE(
         harness::eventually(
-            [&] { return log().find("Container:" + id + " status/state/status") != std::string::npos; }, 15s),
+            [&] { return log().find("Container:" + id + ": added (\"RUNNING\")") != std::string::npos; },
+            15s),
         log());
     google::protobuf::Empty empty;
     kcm::svc::StopContainerRequest stop;
@@ -147,6 +149,16 @@ TEST_CASE("kanto-twin watch prints a line per change: stop and start") {
                       },
                       15s),
                   log());
+    // Removed: its feature goes, in one line.
+    kcm::svc::RemoveContainerRequest remove;
+    remove.set_id(id);
+    remove.set_force(true);
+    REQUIRE(s.stub->Remove(rpc_context().get(), remove, &empty).ok());
+    CHECK_MESSAGE(harness::eventually(
+                      [&] { return log().find("Container:" + id + ": deleted") != std::string::npos; }, 15s),
+                  log());
+    const auto l = log();  // not one line per leaf after it
+    CHECK(l.find("Container:" + id + " ", l.find("Container:" + id + ": deleted")) == std::string::npos);
 }
 
 TEST_CASE("kanto-twin show and watch change nothing unless told: the identity is its own command") {
@@ -217,4 +229,34 @@ TEST_CASE("kanto-twin call: every Container operation with the expected status")
     auto silent =
         kanto_twin(s.broker, {"call", "Metrics", "request", "--thing", "nobody:listens", "--timeout", "1s"});
     CHECK(silent.exit_code == 3);
+}
+
+TEST_CASE("kanto-twin --cfg-file takes the device's broker settings; show explains an empty result") {
+    harness::mosquitto broker;
+    harness::temp_dir dir;
+    const auto cfg = (dir.path() / "config.json").string();
+    std::ofstream(cfg) << R"({"connection":{"broker_url":")" + broker.url() + R"("}})";
+    // No --broker: the device's file names it. Nothing publishes, so show says what would.
+    std::vector<std::string> argv{harness::find_program("KANTO_TWIN", "kanto-twin"),
+                                  "show",
+                                  "--cfg-file",
+                                  cfg,
+                                  "--thing",
+                                  tid,
+                                  "--wait",
+                                  "300ms"};
+    harness::child_process p(argv, dir.path() / "out.log");
+    REQUIRE(harness::eventually([&] { return !p.alive(); }, 30s));
+    CHECK(WEXITSTATUS(p.stop()) == 1);
+    const auto out = harness::read_file(dir.path() / "out.log");
+    CHECK(out.find("nothing was published for " + std::string(tid) + " within 300ms") != std::string::npos);
+    CHECK(out.find("add --identify --device-id ID --tenant-id T") != std::string::npos);
+
+    // The file's errors are the daemon's.
+    std::ofstream(cfg) << R"({"connection":{"broker_url":"ssl://broker:8883"}})";
+    harness::child_process bad(argv, dir.path() / "bad.log");
+    REQUIRE(harness::eventually([&] { return !bad.alive(); }, 30s));
+    CHECK(WEXITSTATUS(bad.stop()) == 2);
+    CHECK(harness::read_file(dir.path() / "bad.log").find("connection.transport.root_ca: required") !=
+          std::string::npos);
 }
