@@ -1,4 +1,4 @@
-// The daemon: one io_context, the shared adapters, and the services enabled by Kanto's config.json.
+// The daemon: one io_context, the shared adapters, and the services its configuration enables.
 // The host routes each inbound MQTT message to the service whose topic filters match it, passes the
 // link's events to every service, and on stop cancels and drains everything in order: services
 // (timers, watches), then the Kanto-CM client (calls in flight), then the MQTT link.
