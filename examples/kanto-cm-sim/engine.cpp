@@ -59,10 +59,6 @@ bool same(const google::protobuf::Message& a, const google::protobuf::Message& b
     return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
 
-}  // namespace
-
-namespace {
-
 std::optional<std::int64_t> memory_limit(const kcm::types::Container& c) {
     if (!c.host_config().has_resources() || c.host_config().resources().memory().empty()) return std::nullopt;
     return kanto::parse_size(c.host_config().resources().memory());
@@ -264,10 +260,8 @@ std::string engine::do_start(record& r, bool by_user) {
             spec.cgroup_procs = cgroups_->prepare(r.c.id(), memory_limit(r.c), cgroup_error);
     }
 
-    auto s =
-        cgroup_error.empty()
-            ? spawner_.spawn(spec)
-            : spawned{-1, -1, cgroup_error};  // the spawner thread never takes mu_, so holding it is safe
+    spawned s{-1, -1, cgroup_error};
+    if (cgroup_error.empty()) s = spawner_.spawn(spec);  // the spawner thread never takes mu_: safe
     if (!s.error.empty()) {
         set_ended(r, "Stopped");
         r.c.mutable_state()->set_error(s.error);
@@ -344,7 +338,7 @@ std::string engine::stop_process(record& r, const kanto::stop_plan& plan,
     const bool paused = r.c.state().status() == "Paused";
     if (plan.signal != SIGKILL) {
         signal_group(r.pid, plan.signal);
-        if (paused) resume_process(r);
+        if (paused) freeze(r, false);  // a paused process cannot act on the signal
         if (!gone_within(plan.timeout_seconds) && !plan.force) {
             r.stopping = false;
             return fmt::format("could not stop container with ID = {} with {}", r.c.id(), plan.signal_name);
@@ -352,7 +346,7 @@ std::string engine::stop_process(record& r, const kanto::stop_plan& plan,
     }
     if (r.pid != 0) {
         signal_group(r.pid, SIGKILL);
-        if (paused) resume_process(r);  // a v1-frozen process does not even die
+        if (paused) freeze(r, false);  // a v1-frozen process does not even die
         if (!gone_within(plan.timeout_seconds)) {
             r.stopping = false;
             return fmt::format("could not stop container with ID = {} with SIGKILL", r.c.id());
@@ -362,12 +356,11 @@ std::string engine::stop_process(record& r, const kanto::stop_plan& plan,
     return {};
 }
 
-void engine::resume_process(record& r) {
-    if (cgroups_ && cgroups_->can_freeze()) {
-        (void)cgroups_->thaw(r.c.id());
-    } else {
-        signal_group(r.pid, SIGCONT);
-    }
+std::string engine::freeze(record& r, bool frozen) {
+    if (cgroups_ && cgroups_->can_freeze())
+        return frozen ? cgroups_->freeze(r.c.id()) : cgroups_->thaw(r.c.id());
+    signal_group(r.pid, frozen ? SIGSTOP : SIGCONT);
+    return {};
 }
 
 std::string engine::stop(const std::string& id, const kcm::types::StopOptions* options) {
@@ -397,12 +390,7 @@ std::string engine::pause(const std::string& id) {
         return fmt::format("container with id = {} is not running - current status is {}", id,
                            r->c.state().status());
     }
-    if (cgroups_ && cgroups_->can_freeze()) {
-        // Done when the call returns, as with containerd's freezer.
-        if (auto e = cgroups_->freeze(id); !e.empty()) return e;
-    } else {
-        signal_group(r->pid, SIGSTOP);
-    }
+    if (auto e = freeze(*r, true); !e.empty()) return e;  // done when the call returns, as with containerd
     auto* s = r->c.mutable_state();
     s->set_status("Paused");
     s->set_running(false);
@@ -418,11 +406,7 @@ std::string engine::unpause(const std::string& id) {
     if (r->c.state().status() != "Paused") {
         return fmt::format("container id = {} is not paused - cannot unpause it ", id);
     }
-    if (cgroups_ && cgroups_->can_freeze()) {
-        if (auto e = cgroups_->thaw(id); !e.empty()) return e;
-    } else {
-        signal_group(r->pid, SIGCONT);
-    }
+    if (auto e = freeze(*r, false); !e.empty()) return e;
     auto* s = r->c.mutable_state();
     s->set_status("Running");
     s->set_running(true);
@@ -628,7 +612,7 @@ void engine::shutdown() {
         if (r->pid == 0) continue;
         r->stopping = true;
         signal_group(r->pid, SIGTERM);
-        if (r->c.state().status() == "Paused") resume_process(*r);
+        if (r->c.state().status() == "Paused") freeze(*r, false);
     }
     const auto all_gone = [&] { return by_pidfd_.empty(); };
     if (!changed_.wait_for(lock, std::chrono::seconds(2), all_gone)) {

@@ -100,7 +100,9 @@ class engine {
     void run_due_restarts();
     void wake();
     void restore();
-    void resume_process(record& r);  // a paused process must run to act on a signal
+    // Pause or resume the container's processes: the cgroup freezer when there is one (done when
+    // it returns), else SIGSTOP / SIGCONT to the process group. "" or the freezer's error.
+    std::string freeze(record& r, bool frozen);
 
     engine_options options_;
     std::unique_ptr<cgroups> cgroups_;  // with `isolate`
