@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "command.hpp"
 #include "file_store.hpp"
 #include "log_line_writer.hpp"
 
@@ -85,21 +86,23 @@ void twin_service::on_disconnected() {
 }
 namespace {
 
-// The segment after `marker` in a Hono command topic (command//<thing>/req/<id>/<op>), or "".
-std::string segment_after(const std::string& topic, std::string_view marker) {
+// The request id of an answer's topic, command//<thing>/res/<reqId>/<status> (what
+// twin::response_topic builds), or "".
+std::string answered_request(const std::string& topic) {
     if (!topic.starts_with("command//")) return {};
-    const auto at = topic.find(marker);
+    const auto at = topic.rfind("/res/");
     if (at == std::string::npos) return {};
-    const auto begin = at + marker.size();
+    const auto begin = at + 5;
     return topic.substr(begin, topic.find('/', begin) - begin);
 }
 
 }  // namespace
 
 void twin_service::on_message(std::string topic, std::string payload) {
-    if (auto id = segment_after(topic, "/req/"); !id.empty()) {
+    // The core's own parser: only what the pipeline takes for a command is timed.
+    if (auto t = twin::parse_command_topic(topic); t && !t->req_id.empty()) {
         if (commands_.size() >= 1000) commands_.erase(commands_.begin());
-        commands_[std::move(id)] = std::chrono::steady_clock::now();
+        commands_[t->req_id] = std::chrono::steady_clock::now();
     }
     feed([this, t = std::move(topic), p = std::move(payload)] { return core_.on_message(t, p); });
 }
@@ -121,7 +124,7 @@ void twin_service::execute_one(twin::action& action) {
     std::visit(
         overload{
             [this](twin::publish& p) {
-                if (auto id = segment_after(p.topic, "/res/"); !id.empty()) {
+                if (auto id = answered_request(p.topic); !id.empty()) {
                     if (auto it = commands_.find(id); it != commands_.end()) {
                         const std::chrono::duration<double, std::milli> took =
                             std::chrono::steady_clock::now() - it->second;
