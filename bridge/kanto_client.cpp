@@ -51,11 +51,7 @@ std::unique_ptr<grpc::ClientContext> kanto_client::context(std::chrono::seconds 
 
 namespace {
 
-// Every call: the context, request and response live until the completion has run on the loop.
-// gRPC's thread only posts, and only while the client is not stopped; the completion itself is
-// dropped when the client stopped in the meantime. `invoke` picks the callback overload of the
-// generated async method.
-// Every call and its outcome are logged at TRACE, with the container id where the request has one.
+// A call as the TRACE log names it: the method, and the container id where the request has one.
 template <class Request>
 std::string call_name(const Request& req) {
     std::string name = Request::descriptor()->name();
@@ -65,6 +61,10 @@ std::string call_name(const Request& req) {
     return name;
 }
 
+// Every call: the context, request and response live until the completion has run on the loop.
+// gRPC's thread only posts, and only while the client is not stopped; the completion itself is
+// dropped when the client stopped in the meantime. `invoke` picks the callback overload of the
+// generated async method. Each call and its outcome are logged at TRACE.
 template <class Request, class Response, class Invoke, class Done>
 void unary(asio::io_context& io, const std::shared_ptr<kanto_client::tracker>& calls, Invoke invoke,
            const Request& request, std::unique_ptr<grpc::ClientContext> ctx, Done inner) {
@@ -73,8 +73,12 @@ void unary(asio::io_context& io, const std::shared_ptr<kanto_client::tracker>& c
         Request req;
         Response resp;
     };
-    auto done = [inner = std::move(inner),
-                 name = spdlog::should_log(spdlog::level::trace) ? call_name(request) : "",
+    std::string name;  // empty unless TRACE is on: no reflection on the normal path
+    if (spdlog::should_log(spdlog::level::trace)) {
+        name = call_name(request);
+        spdlog::trace("Kanto-CM {}: called", name);
+    }
+    auto done = [inner = std::move(inner), name = std::move(name),
                  started = std::chrono::steady_clock::now()](const grpc::Status& st, Response& resp) {
         if (!name.empty()) {
             const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
@@ -83,7 +87,6 @@ void unary(asio::io_context& io, const std::shared_ptr<kanto_client::tracker>& c
         }
         inner(st, resp);
     };
-    if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("Kanto-CM {}: called", call_name(request));
     auto c = std::make_shared<call>();
     c->ctx = std::move(ctx);
     c->req = request;
