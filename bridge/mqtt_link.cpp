@@ -312,22 +312,22 @@ void mqtt_link::pump() {
         queue_.pop_front();
     }
     peak_queued_ = std::max(peak_queued_, queue_.size());
-    if (queue_.empty() && in_flight_ == 0 && burst_messages_ > 0) {
+    if (queue_.empty() && in_flight_ == 0) {  // a burst has drained
         if (burst_messages_ >= report_burst) {
             const std::chrono::duration<double, std::milli> took =
                 std::chrono::steady_clock::now() - burst_start_;
             spdlog::debug(
-                "published a burst of {} messages: the last acknowledged {:.1f} ms after the first was "
-                "queued",
+                "published a burst of {} messages: the last acknowledged {:.1f} ms after the "
+                "first was queued",
                 burst_messages_, took.count());
         }
         burst_messages_ = 0;
-    }
-    if (queue_.empty() && in_flight_ == 0 && peak_queued_ >= trim_after) {
-        // A burst (a registration of many containers) has drained: hand its freed heap back to
-        // the system, or the daemon keeps the burst's peak as its resident size for good.
-        peak_queued_ = 0;
-        ::malloc_trim(0);
+        if (peak_queued_ >= trim_after) {
+            // A large one (a registration of many containers): hand its freed heap back to the
+            // system, or the daemon keeps the burst's peak as its resident size for good.
+            peak_queued_ = 0;
+            ::malloc_trim(0);
+        }
     }
     if (overflowed_ && queue_.empty() && in_flight_ == 0) {
         spdlog::warn("outbound queue drained after dropping {} message(s): publishing the twin again",
