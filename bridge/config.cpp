@@ -50,11 +50,16 @@ struct file_reader {
     [[noreturn]] void fail(std::initializer_list<const char*> path, const std::string& why) const {
         throw config_error(file + ": " + key_name(path) + ": " + why);
     }
-    void get(std::initializer_list<const char*> path, bool& out) const {
+    void get(std::initializer_list<const char*> path, std::optional<bool>& out) const {
         if (auto* v = find_path(root, path); v != nullptr && !v->is_null()) {
             if (!v->is_bool()) fail(path, "expected true or false, got " + json::serialize(*v));
             out = v->as_bool();
         }
+    }
+    void get(std::initializer_list<const char*> path, bool& out) const {
+        std::optional<bool> set;
+        get(path, set);
+        if (set) out = *set;
     }
     void get(std::initializer_list<const char*> path, std::string& out) const {
         if (auto* v = find_path(root, path); v != nullptr && !v->is_null()) {
@@ -114,17 +119,10 @@ void read_file(config& c, const std::string& path) {
     if (!doc.is_object()) throw config_error(path + ": expected a JSON object at the top level");
     const file_reader r{doc.as_object(), path};
     // Kanto-CM's switches are its own; they are read (and checked) only to warn about duplicates.
-    bool kanto_flag = false;
-    if (find_path(doc.as_object(), {"things", "enable"}) != nullptr) {
-        r.get({"things", "enable"}, kanto_flag);
-        c.kanto_things_enable = kanto_flag;
-    }
-    if (find_path(doc.as_object(), {"update_agent", "enable"}) != nullptr) {
-        r.get({"update_agent", "enable"}, kanto_flag);
-        c.kanto_update_agent_enable = kanto_flag;
-    }
-    bool ignored = false;
-    r.get({"deployment", "enable"}, ignored);
+    r.get({"things", "enable"}, c.kanto_things_enable);
+    r.get({"update_agent", "enable"}, c.kanto_update_agent_enable);
+    std::optional<bool> kanto_deployment;  // checked, not used
+    r.get({"deployment", "enable"}, kanto_deployment);
     r.get({"twin_bridge", "things_enable"}, c.things_enable);
     r.get({"twin_bridge", "deployment_enable"}, c.deployment_enable);
     r.get({"twin_bridge", "update_agent_enable"}, c.update_agent_enable);

@@ -118,9 +118,8 @@ int main(int argc, char** argv) {
         if (!log_problem.empty()) spdlog::warn("{}", log_problem);
         if (host.empty()) {
             spdlog::info(
-                "twin_bridge.things_enable, deployment_enable and update_agent_enable are all false: nothing "
-                "to "
-                "do");
+                "twin_bridge.things_enable, deployment_enable and update_agent_enable are all "
+                "false: nothing to do");
             return 0;
         }
         // SIGTERM/SIGINT: stop. SIGHUP (a closed terminal, or "reload" by habit) must not kill the
