@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "harness.hpp"
 #include "mqtt_client.hpp"
@@ -28,12 +29,16 @@ constexpr const char* deploy_feedback_topic = "containersupdate/desiredstatefeed
 
 struct cm_view {
     std::unique_ptr<kcm::svc::Containers::Stub> stub;
-    std::map<std::string, kcm::types::Container> by_name() const {
+    // Every container; Kanto-CM allows two with one name (a recreate creates the new one first).
+    std::vector<kcm::types::Container> list() const {
         kcm::svc::ListContainersResponse resp;
+        if (!stub->List(rpc_context().get(), {}, &resp).ok()) return {};
+        return {resp.containers().begin(), resp.containers().end()};
+    }
+    // By name; only meaningful once names are unique, which callers check with list().
+    std::map<std::string, kcm::types::Container> by_name() const {
         std::map<std::string, kcm::types::Container> out;
-        if (stub->List(rpc_context().get(), {}, &resp).ok()) {
-            for (const auto& c : resp.containers()) out[c.name()] = c;
-        }
+        for (auto& c : list()) out[c.name()] = std::move(c);
         return out;
     }
     std::optional<kcm::types::Container> named(const std::string& name) const {
@@ -121,8 +126,8 @@ TEST_CASE("one-shot: Leda's manifests deploy with their fields; a second run cha
     REQUIRE(second.wait_exit() == 0);
     CHECK(second.count("Already exists [") == 7);
     CHECK(second.count("Creating [") == 0);
+    CHECK(cm.list().size() == 7);
     auto again = cm.by_name();
-    CHECK(again.size() == 7);
     for (const auto& [n, c] : again) CHECK(c.created() == all.at(n).created());  // the same containers
 }
 
@@ -334,9 +339,10 @@ TEST_CASE(
     // The image changes: a new container replaces the old one; the twin shows the swap.
     write_file(app, R"({"container_name":"app","image":{"name":"img/app:2"},"config":{"env":["A=1"]}})");
     REQUIRE_MESSAGE(harness::eventually([&] {
-                        auto all = cm.by_name();
-                        return all.size() == 1 && all.at("app").image().name() == "img/app:2" &&
-                               all.at("app").state().status() == "Running";
+                        // The old one is removed only after the new one runs: wait for one.
+                        auto all = cm.list();
+                        return all.size() == 1 && all[0].name() == "app" &&
+                               all[0].image().name() == "img/app:2" && all[0].state().status() == "Running";
                     }),
                     bridge.log());
     const auto second = *cm.named("app");
@@ -349,8 +355,8 @@ TEST_CASE(
                         return bridge.log().find("rolled back to the old container") != std::string::npos;
                     }),
                     bridge.log());
+    REQUIRE(cm.list().size() == 1);
     auto after = cm.by_name();
-    REQUIRE(after.size() == 1);
     CHECK(after.at("app").id() == second.id());
     CHECK(after.at("app").state().status() == "Running");
     auto swap = observer.until([&](const auto& m) {
