@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # What `meson install` puts on a device, checked in a scratch root: the three programs (each answers
 # --version), the systemd units, the drop-in for Kanto-CM's unit and the example configuration; and
-# nothing of the simulator, its client or the tests.
+# nothing of the simulator, its client or the tests. The units pass systemd-analyze verify.
 set -euo pipefail
 builddir=$1
 dest=$(mktemp -d)
-trap 'rm -rf "$dest"' EXIT
+units=$(mktemp -d)
+trap 'rm -rf "$dest" "$units"' EXIT
 meson install -C "$builddir" --destdir "$dest" --no-rebuild --quiet >/dev/null
 prefix=$(meson introspect "$builddir" --buildoptions | python3 -c \
     'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
@@ -33,5 +34,29 @@ extra=$(find "$dest" -type f \( -name 'kanto-cm-*' -o -name '*test*' -o -name 'b
 [[ -z "$extra" ]] || { echo "check-install: development files installed: $extra"; fail=1; }
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$root/share/doc/kanto-twin-bridge/config.json" ||
     { echo "check-install: the example configuration is not valid JSON"; fail=1; }
+# systemd-analyze verify on the installed units: the programs at their installed paths, Kanto-CM
+# and mosquitto as stand-in units (their programs are not here), the man pages from the scratch root.
+if command -v systemd-analyze >/dev/null 2>&1; then
+    mkdir -p "$units/container-management.service.d"
+    for u in kanto-twin-bridge kanto-auto-deployer; do
+        sed "s|^ExecStart=/usr/bin/|ExecStart=$root/bin/|" "$root/lib/systemd/system/$u.service" >"$units/$u.service"
+    done
+    sed "s|^ExecStart=/usr/bin/container-management |ExecStart=/bin/true |" \
+        "$root/lib/systemd/system/container-management.service.d/kanto-twin-bridge.conf" \
+        >"$units/container-management.service.d/kanto-twin-bridge.conf"
+    for s in container-management mosquitto; do
+        printf '[Unit]\nDescription=stand-in\n[Service]\nExecStart=/bin/true\n' >"$units/$s.service"
+    done
+    man=(--man=no)
+    [[ -s "$root/share/man/man1/kanto-twin-bridge.1" ]] && man=(--man=yes)
+    if ! out=$(SYSTEMD_UNIT_PATH="$units:" MANPATH="$root/share/man" systemd-analyze verify "${man[@]}" \
+        "$units/kanto-twin-bridge.service" "$units/kanto-auto-deployer.service" \
+        "$units/container-management.service" 2>&1) || [[ -n "$out" ]]; then
+        echo "check-install: systemd-analyze verify: $out"
+        fail=1
+    fi
+else
+    echo "check-install: systemd-analyze not found, units not verified"
+fi
 [[ $fail -eq 0 ]] && echo "check-install: $(find "$dest" -type f | wc -l) files under $prefix, as expected"
 exit $fail

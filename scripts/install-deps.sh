@@ -11,7 +11,7 @@ packages=(
     libspdlog-dev libfmt-dev doctest-dev libsystemd-dev
     mosquitto mosquitto-clients
     python3 python3-jsonschema
-    clang-format clang git help2man
+    clang-format clang git help2man systemd
 )
 
 missing=()
