@@ -17,7 +17,12 @@ core::core(core_config config)
       ctx_{config_, model_, reads_, registration_} {}
 
 std::vector<std::string> core::topic_filters() {
-    return {identity_response_topic, "command//#"};
+    return {identity_response_topic, "command//#", "e/#"};
+}
+
+actions core::watched(actions out) {
+    echo_.sent(out);
+    return out;
 }
 
 // ---- reading Kanto-CM ----
@@ -25,26 +30,26 @@ std::vector<std::string> core::topic_filters() {
 actions core::on_start() {
     actions out;
     reads_.want_list(out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_poll_due() {
     actions out;
     reads_.poll_due(out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_container_hint(const std::string& id) {
     actions out;
     reads_.hint(id, out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_kanto_failed(const std::string& error) {
     actions out;
     reads_.failed(error, out);
     read_completed(true, {}, out);  // operations waiting for a fresh read are answered without one
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_containers_listed(const std::vector<kcm::types::Container>& containers) {
@@ -58,7 +63,7 @@ actions core::on_containers_listed(const std::vector<kcm::types::Container>& con
     registration_.on_list(model_, out);
     read_completed(true, {}, out);
     reads_.next(out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_container_read(const std::string& id, const std::optional<kcm::types::Container>& c) {
@@ -67,7 +72,7 @@ actions core::on_container_read(const std::string& id, const std::optional<kcm::
     observe(id, c ? &*c : nullptr, out);
     read_completed(false, id, out);
     reads_.next(out);
-    return out;
+    return watched(std::move(out));
 }
 
 void core::observe(const std::string& id, const kcm::types::Container* now, actions& out) {
@@ -84,17 +89,20 @@ void core::read_completed(bool list, const std::string& id, actions& out) {
 
 actions core::on_connected() {
     actions out;
+    echo_.on_session_lost();
     registration_.on_connected(out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_disconnected() {
     registration_.on_disconnected();
+    echo_.on_session_lost();
     return {};
 }
 
 void core::start_registration(actions& out) {
-    metrics_.stop(out);  // Kanto disposes the features before registering them again
+    echo_.watch(model_.event_topic(), out);  // before the burst: its echoes are the first expected
+    metrics_.stop(out);                      // Kanto disposes the features before registering them again
     registration_.start(model_, out);
     reads_.want_list(out);  // registration publishes what a fresh List says
 }
@@ -103,6 +111,8 @@ actions core::on_message(const std::string& topic, const std::string& payload) {
     actions out;
     if (topic.rfind("command//", 0) == 0) {
         handle_command(topic, payload, out);
+    } else if (topic.rfind("e/", 0) == 0) {
+        echo_.on_message(topic, payload, out);
     } else if (topic == identity_response_topic) {
         if (payload.size() > config_.max_payload) {  // refused unparsed, like a command
             out.push_back(
@@ -113,14 +123,14 @@ actions core::on_message(const std::string& topic, const std::string& payload) {
             start_registration(out);
         }
     }
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_file_read(const std::string& path, const std::optional<std::string>& content,
                            const std::string& error) {
     actions out;
     registration_.on_file(path, content, error, model_, out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_resync_needed() {
@@ -129,7 +139,7 @@ actions core::on_resync_needed() {
         out.push_back(log{log_level::warn, "outbound messages were lost: publishing all features again"});
         start_registration(out);
     }
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_stopping() {
@@ -142,13 +152,14 @@ actions core::on_stopping() {
     if (running > 0)
         out.push_back(log{log_level::info, "stopping: answered " + std::to_string(running) +
                                                " container operation(s) in flight with an error"});
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_subscribe_failed(const std::string& filter, const std::string& reason) {
     actions out;
     registration_.on_subscribe_failed(filter, reason, model_, out);
-    return out;
+    echo_.on_subscribe_failed(filter, reason, out);
+    return watched(std::move(out));
 }
 
 // ---- cloud commands ----
@@ -211,26 +222,26 @@ actions core::on_kanto_done(std::uint64_t call, const kanto_result& result) {
     } else {
         operations_.on_kanto_done(call, result, ctx_, out);
     }
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_http_done(std::uint64_t id, const http_result& result) {
     actions out;
     software_.on_http_done(id, result, ctx_, out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_metrics_due(std::uint64_t generation) {
     actions out;
     metrics_.on_due(generation, ctx_, out);
-    return out;
+    return watched(std::move(out));
 }
 
 actions core::on_metrics_read(std::uint64_t generation, bool baseline,
                               const std::vector<metrics_sample>& samples, std::int64_t unix_seconds) {
     actions out;
     metrics_.on_read(generation, baseline, samples, unix_seconds, ctx_, out);
-    return out;
+    return watched(std::move(out));
 }
 
 }  // namespace twin

@@ -8,6 +8,7 @@
 //   container_operations  ContainerFactory / Container:<id> operations, ordered per container
 //   software_update_job   SoftwareUpdatable install and remove
 //   metrics_reporter      Metrics requests and periodic reports
+//   echo_watch            a second publisher of the thing (Kanto-CM's own things service left on)
 #pragma once
 
 #include <map>
@@ -19,6 +20,7 @@
 #include "container_operations.hpp"
 #include "core_config.hpp"
 #include "core_context.hpp"
+#include "echo_watch.hpp"
 #include "metrics_reporter.hpp"
 #include "read_scheduler.hpp"
 #include "registration.hpp"
@@ -68,8 +70,10 @@ class core {
     const container_operations& operations() const { return operations_; }
     const software_update_job& software_updates() const { return software_; }
     const metrics_reporter& metrics() const { return metrics_; }
+    const echo_watch& echoes() const { return echo_; }
 
   private:
+    actions watched(actions out);  // every action list leaves through here: our publishes are noted
     void start_registration(actions& out);
     void observe(const std::string& id, const kcm::types::Container* now, actions& out);
     void read_completed(bool list, const std::string& id, actions& out);
@@ -85,6 +89,7 @@ class core {
     container_operations operations_;
     software_update_job software_;
     metrics_reporter metrics_;
+    echo_watch echo_;
 };
 
 }  // namespace twin

@@ -39,7 +39,7 @@ bool thing_model::enabled(std::string_view feature) const {
 void thing_model::set_thing(const thing_id& thing, const std::string& tenant) {
     if (thing_ && *thing_ != thing) deleted_by_last_burst_.clear();  // another thing's
     thing_ = thing;
-    event_topic_ = event_topic(tenant, thing);
+    event_topic_ = twin::event_topic(tenant, thing);
 }
 
 std::string thing_model::persistence_path() const {

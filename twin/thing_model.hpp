@@ -29,6 +29,7 @@ class thing_model {
 
     void set_thing(const thing_id& thing, const std::string& tenant);
     const std::optional<thing_id>& thing() const { return thing_; }
+    const std::string& event_topic() const { return event_topic_; }  // e/<tenant>/<thing>
     std::string persistence_path() const;
     std::string legacy_persistence_path() const;
 

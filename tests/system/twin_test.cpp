@@ -349,6 +349,7 @@ TEST_CASE("every container transition, in order, validated against Ditto's schem
     CHECK(ms[1].envelope.size() == 3);              // a delete has no value
     CHECK(ms[2].value().is_null());                 // the last container: null, like Kanto (B8)
     CHECK(s.observer.drain(700ms).empty());
+    CHECK(s.bridge->log().find("another publisher") == std::string::npos);  // its own echoes are known
 
     // Every envelope published in this test against Ditto's schemas.
     harness::temp_dir dir;
@@ -445,6 +446,23 @@ TEST_CASE("1000 containers: every feature arrives, in order") {
     CHECK(burst[1000].path() == "/features/ContainerFactory");
     CHECK(burst[1001].value().at("properties").at("status").at("installedDependencies").as_object().size() ==
           1000);
+
+    // Kanto-CM's own things service left on publishes the same thing. The broker delivers the
+    // marker to the bridge after every echo of its burst, so the first warning, and no earlier
+    // false alarm on an echo, names the marker.
+    s.observer.publish(
+        harness::leda_topic,
+        R"({"topic":"dummy-namespace/dummy-gateway:dummy-device-id:edge:containers/things/twin/)"
+        R"(commands/modify","headers":{"response-required":false},"path":"/features/)"
+        R"(ContainerFactory","value":{"definition":["com.bosch.iot.suite.edge.containers:)"
+        R"(ContainerFactory:1.3.0"]}})");
+    REQUIRE_MESSAGE(
+        harness::eventually([&] { return s.bridge->log().find("another publisher") != std::string::npos; }),
+        s.bridge->log());
+    const auto log = s.bridge->log();
+    CHECK(log.find(std::string("another publisher sends twin messages on ") + harness::leda_topic +
+                   " (/features/ContainerFactory), 1 so far: most likely Kanto-CM's own things service") !=
+          std::string::npos);
 }
 
 TEST_CASE("Kanto-CM unreachable: MQTT stays up, one log line, diff when it is back") {
