@@ -24,6 +24,7 @@
 #include "log_format.hpp"
 #include "manifest.hpp"
 #include "mqtt_link.hpp"
+#include "systemd_notify.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -180,15 +181,21 @@ int run(const options& opt, const fs::path& dir) {
         // One-shot: a single attempt at Kanto-CM and exit 0 after the pass, whatever failed.
         // Daemon: wait for Kanto-CM (capped back-off), then keep watching.
         std::unique_ptr<handover_listener> handover;
+        bridge::systemd_notify notify(io);  // a unit with Type=notify: ready once the first pass is done
+        notify.start();
         auto stop_all = [&] {
+            notify.stopping();
+            notify.stop();
             if (handover) handover->stop();
             kanto.stop();
             io.stop();
         };
         bridge::deploy_runner runner(
             io, kanto, deploy::deployer_config{opt.daemon, std::chrono::seconds(30)},
-            [&](const deploy::pass_finished&) {
+            [&](const deploy::pass_finished& pass) {
                 if (!opt.daemon) return stop_all();
+                notify.ready(std::to_string(pass.deployed) + " of " + std::to_string(pass.total) +
+                             " manifest(s) deployed; watching " + dir.string());
                 if (!opt.mqtt || handover) return;
                 // As the auto-deployer: the listener starts after the initial pass, and only with a lock
                 // file.
@@ -239,6 +246,7 @@ int run(const options& opt, const fs::path& dir) {
         if (watch) watch->stop();
         if (handover) handover->stop();
         kanto.stop();
+        notify.stop();
         signals.cancel();
         // Let cancelled handlers run while their objects live; returns as soon as none is left.
         io.restart();

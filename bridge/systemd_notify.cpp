@@ -36,10 +36,13 @@ void systemd_notify::kanto_answered(const std::string& version) {
 }
 
 void systemd_notify::check_ready() {
-    if (ready_ || !mqtt_ || !kanto_) return;
+    if (mqtt_ && kanto_) ready("connected to the MQTT broker and to Kanto-CM " + kanto_version_);
+}
+
+void systemd_notify::ready(const std::string& status) {
+    if (ready_) return;
     ready_ = true;
-    const auto text = "READY=1\nSTATUS=connected to the MQTT broker and to Kanto-CM " + kanto_version_;
-    sd_notify(0, text.c_str());
+    sd_notify(0, ("READY=1\nSTATUS=" + status).c_str());
 }
 
 void systemd_notify::status(const std::string& text) {

@@ -1,5 +1,6 @@
 // systemd's notify protocol (sd_notify from libsystemd), for a unit with Type=notify: READY=1 once
-// the daemon is connected to the MQTT broker and Kanto-CM has answered, STATUS= lines, STOPPING=1,
+// the bridge is connected to the MQTT broker and Kanto-CM has answered (the auto-deployer: once its
+// first pass is done), STATUS= lines, STOPPING=1,
 // and WATCHDOG=1 from the event loop at half the unit's WatchdogSec, so a stuck loop is restarted.
 // Outside systemd (no NOTIFY_SOCKET) every call does nothing.
 #pragma once
@@ -21,6 +22,8 @@ class systemd_notify {
     // Each part of readiness; READY=1 when both are in, once.
     void mqtt_connected();
     void kanto_answered(const std::string& version);
+    // READY=1 with a status line, once; for a program whose readiness is one event.
+    void ready(const std::string& status);
     void status(const std::string& text);
     void stopping();
     void stop();

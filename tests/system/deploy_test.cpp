@@ -296,6 +296,27 @@ TEST_CASE("--daemon --mqtt without the lock file: an error, and it keeps deployi
     CHECK(kad.proc->alive());
 }
 
+TEST_CASE("under systemd (Type=notify) the daemon is ready once its first pass is done; watchdog; stopping") {
+    harness::simulator sim;
+    cm_view cm{sim.containers()};
+    harness::temp_dir dir;
+    fs::create_directories(dir.path() / "m");
+    write_file(dir.path() / "m" / "a.json", manifest("a", "img/a:1"));
+    harness::notify_socket notify(dir.path() / "notify.sock");
+    ::setenv("NOTIFY_SOCKET", notify.path().c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "400000", 1);
+    deployer_process kad(sim.socket(), dir.path() / "m", true);
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("WATCHDOG_USEC");
+    REQUIRE_MESSAGE(notify.until("READY=1"), kad.log());
+    CHECK(notify.received().back().find("STATUS=1 of 1 manifest(s) deployed; watching ") !=
+          std::string::npos);
+    CHECK(cm.named("a").has_value());  // created before READY
+    CHECK(notify.until("WATCHDOG=1"));
+    kad.proc->stop();
+    CHECK(notify.until("STOPPING=1"));
+}
+
 TEST_CASE(
     "one daemon, twin and deployment (update mode): create, update in place, recreate, rollback; the twin "
     "follows") {

@@ -5,11 +5,13 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -255,6 +257,34 @@ std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadl
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() + deadline);
     return ctx;
+}
+
+notify_socket::notify_socket(const std::filesystem::path& path) : path_(path.string()) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::runtime_error("notify socket: " + std::string(std::strerror(errno)));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd_);
+        throw std::runtime_error("notify socket: bind " + path_ + ": " + std::strerror(errno));
+    }
+    timeval wait{15, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+}
+
+notify_socket::~notify_socket() {
+    ::close(fd_);
+}
+
+bool notify_socket::until(const std::string& text) {
+    char buf[512];
+    for (;;) {
+        const auto n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) return false;
+        received_.emplace_back(buf, static_cast<std::size_t>(n));
+        if (received_.back().find(text) != std::string::npos) return true;
+    }
 }
 
 }  // namespace harness

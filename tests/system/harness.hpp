@@ -147,6 +147,24 @@ class silent_server {
     int fd_ = -1;
 };
 
+// systemd's side of the notify protocol: a datagram socket whose path goes into NOTIFY_SOCKET for
+// a child process. until() reads notifications until one contains `text` (15 s at most each).
+class notify_socket {
+  public:
+    explicit notify_socket(const std::filesystem::path& path);
+    ~notify_socket();
+    notify_socket(const notify_socket&) = delete;
+    notify_socket& operator=(const notify_socket&) = delete;
+    const std::string& path() const { return path_; }
+    bool until(const std::string& text);
+    const std::vector<std::string>& received() const { return received_; }
+
+  private:
+    std::string path_;
+    int fd_ = -1;
+    std::vector<std::string> received_;
+};
+
 // A client context with a deadline, so a stuck server fails the test instead of hanging it.
 std::unique_ptr<grpc::ClientContext> rpc_context(std::chrono::milliseconds deadline = 30000ms);
 

@@ -2,9 +2,7 @@
 // (things.md §2, §4.3, §6, §11, §13; issue "The digital twin").
 #include <doctest/doctest.h>
 
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -763,38 +761,20 @@ TEST_CASE("systemd Type=notify: READY=1 once MQTT and Kanto-CM answer, watchdog 
     harness::mosquitto broker;
     harness::simulator sim;
     harness::temp_dir dir;
-    const auto path = (dir.path() / "notify.sock").string();
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    timeval wait{15, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    harness::notify_socket notify(dir.path() / "notify.sock");
     // What systemd sets for the unit's process (the watchdog at 0.4 s: a ping every 0.2 s).
-    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    ::setenv("NOTIFY_SOCKET", notify.path().c_str(), 1);
     ::setenv("WATCHDOG_USEC", "400000", 1);
     auto bridge = std::make_unique<harness::bridge_process>(broker, sim);
     ::unsetenv("NOTIFY_SOCKET");
     ::unsetenv("WATCHDOG_USEC");
-    std::vector<std::string> got;
-    auto until = [&](const std::string& text) {
-        char buf[512];
-        for (;;) {
-            const auto n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) return false;
-            got.emplace_back(buf, static_cast<std::size_t>(n));
-            if (got.back().find(text) != std::string::npos) return true;
-        }
-    };
-    CHECK(until("READY=1"));
-    CHECK(got.back().find("STATUS=connected to the MQTT broker and to Kanto-CM") != std::string::npos);
-    CHECK(until("WATCHDOG=1"));
-    CHECK(until("WATCHDOG=1"));
+    CHECK(notify.until("READY=1"));
+    CHECK(notify.received().back().find("STATUS=connected to the MQTT broker and to Kanto-CM") !=
+          std::string::npos);
+    CHECK(notify.until("WATCHDOG=1"));
+    CHECK(notify.until("WATCHDOG=1"));
     bridge->stop();
-    CHECK(until("STOPPING=1"));
-    ::close(fd);
+    CHECK(notify.until("STOPPING=1"));
 }
 
 TEST_CASE(
