@@ -150,12 +150,15 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
         for (const auto& id : persisted) {
             if (known_.count(id) == 0) gone.insert(id);
         }
-        auto again = std::exchange(deleted_by_last_burst_, gone);
-        for (const auto& id : again) {
-            if (known_.count(id) == 0) gone.insert(id);
+        std::set<std::string> twice;  // deleted by the last burst too: this is their second delete
+        for (const auto& id : gone) {
+            if (deleted_by_last_burst_.count(id) != 0) twice.insert(id);
         }
+        deleted_by_last_burst_ = gone;
         // Write-ahead, as for a single container: every id whose feature may exist in the cloud is
-        // on disk before the burst goes out; the stale ones leave the file after their deletes.
+        // on disk before the burst goes out. A stale id leaves the file only after its second burst:
+        // this one's deletes may be lost (SIGKILL before they are sent, a broker that restarts
+        // before delivering them), and the next daemon must still know the id.
         persisted_.clear();
         for (const auto& [id, c] : known_) persisted_.insert(id);
         persisted_.insert(gone.begin(), gone.end());
@@ -168,8 +171,8 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
             out.push_back(publish{event_topic_, twin_delete(*thing_, path), 1, path});
             ++stale;
         }
-        if (!gone.empty()) {
-            for (const auto& id : gone) persisted_.erase(id);
+        if (!twice.empty()) {
+            for (const auto& id : twice) persisted_.erase(id);
             write_persisted(true, out);
         }
         publish_modify(feature_path(features::container_factory),

@@ -56,11 +56,12 @@ class thing_model {
     std::string event_topic_;
     std::map<std::string, kcm::types::Container> known_;  // the last observation, sorted by id
     // Ids in the persistence file: every container whose feature may exist in the cloud. A removed
-    // container's id stays until the next registration burst (Kanto drops it at once), so a delete
-    // lost with the connection, or with the process (SIGKILL before it was sent), is sent again.
+    // container's id stays until it has been deleted by two registration bursts (Kanto drops it at
+    // once), so a delete lost with the connection, the broker or the process (SIGKILL before it
+    // was sent) is sent again, also by the next daemon.
     std::set<std::string> persisted_;
-    // Stale features the last burst deleted: the next burst deletes them once more, in case the
-    // burst itself was lost between the broker and the cloud (Ditto ignores a repeated delete).
+    // Stale features the last burst deleted: the next burst deletes them once more (Ditto ignores
+    // a repeated delete) and then drops them from the file.
     std::set<std::string> deleted_by_last_burst_;
     // Reused buffers for comparing an observation with the last one (no allocation per poll).
     std::string scratch_before_, scratch_now_;
