@@ -25,30 +25,32 @@ std::string ditto_path(const std::string& payload) {
 }  // namespace
 
 void echo_watch::watch(const std::string& topic, actions& out) {
-    if (topic == topic_ && state_ != state::off) return;  // a policy change keeps the subscription
+    // A policy change keeps the subscription; a refused one stays off for this thing.
+    if (topic == topic_ && state_ != state::off) return;
     if (state_ == state::watching) out.push_back(unsubscribe{topic_});
-    topic_ = topic;
-    expected_.clear();
-    echoed_ = false;
+    if (topic != topic_) {
+        topic_ = topic;
+        expected_.clear();
+        echoed_ = false;
+    }
     state_ = state::watching;
     out.push_back(subscribe{topic_, 0});
 }
 
 void echo_watch::on_session_lost() {
-    // Whatever is queued now is sent before the next subscription: none of it comes back.
+    // What is queued now is still expected: the link may send it after the next subscription.
     if (state_ == state::watching) state_ = state::off;
-    expected_.clear();
 }
 
 void echo_watch::sent(actions& out) {
-    if (state_ != state::watching) return;
+    if (state_ == state::given_up || topic_.empty()) return;
     const auto n = out.size();  // a give-up appends to `out`
-    for (std::size_t i = 0; i < n && state_ == state::watching; ++i) {
+    for (std::size_t i = 0; i < n && state_ != state::given_up; ++i) {
         const auto* p = std::get_if<publish>(&out[i]);
         if (p == nullptr || p->topic != topic_) continue;
         expected_.push_back(fingerprint(p->payload));
         if (expected_.size() <= capacity) continue;
-        if (!echoed_) {
+        if (state_ == state::watching && !echoed_) {
             out.push_back(unsubscribe{topic_});
             give_up("none of the bridge's own messages on " + topic_ + " came back", out);
         } else {

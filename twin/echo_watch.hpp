@@ -17,17 +17,18 @@ namespace twin {
 class echo_watch {
   public:
     enum class state {
-        off,       // no thing yet, or not connected: nothing is expected
+        off,       // no thing yet, or between sessions (our publishes are still noted)
         watching,  // subscribed to the thing's event topic
         given_up,  // the broker refused the subscription or never delivers our own messages
     };
 
     // A thing to publish to (a first or changed identity): watch its event topic.
     void watch(const std::string& topic, actions& out);
-    // Connected again or disconnected: a clean session has no subscription, and what the link sends
-    // before the next identity does not come back. The next identity subscribes again.
+    // Connected again or disconnected: a clean session has no subscription; the next identity
+    // subscribes again. What the link still holds is expected: it may go out after that.
     void on_session_lost();
-    // Called with each action list the core returns: remembers our publishes on the topic.
+    // Called with each action list the core returns: remembers our publishes on the topic, also
+    // between sessions.
     void sent(actions& out);
     // A message on the watched topic; true when it was expected.
     bool on_message(const std::string& topic, const std::string& payload, actions& out);
@@ -41,10 +42,11 @@ class echo_watch {
   private:
     void give_up(const std::string& why, actions& out);
 
-    // Echoes not yet seen that are remembered (128 KiB). Filled without a single echo, the broker
-    // does not deliver them (an ACL that allows publishing but not reading, say) and watching
-    // stops; otherwise the oldest is forgotten (a backlog this deep is a burst of over 16k
-    // messages, when a late echo of a forgotten one would be taken for someone else's).
+    // Echoes not yet seen that are remembered (128 KiB). Filled while subscribed without a single
+    // echo, the broker does not deliver them (an ACL that allows publishing but not reading, say)
+    // and watching stops; otherwise the oldest is forgotten (a backlog this deep is a long outage
+    // or a burst of over 16k messages, when a late echo of a forgotten one would be taken for
+    // someone else's).
     static constexpr std::size_t capacity = 16384;
 
     state state_ = state::off;

@@ -249,4 +249,8 @@ TEST_CASE("chaos: broker, simulator and daemon restarts under container churn; t
                                                                            : 0));
     CHECK(bridge->alive());
     CHECK(listed.size() == 200);
+    // Reconnects and resends never make the bridge take its own messages for someone else's.
+    const auto log = bridge->log();
+    const auto at = log.find("another publisher");
+    CHECK_MESSAGE(at == std::string::npos, log.substr(at == std::string::npos ? 0 : at, 400));
 }

@@ -89,21 +89,27 @@ TEST_CASE("echoes that never come (superseded while offline) are skipped, not ta
     CHECK(r.core.echoes().foreign() == 0);
 }
 
-TEST_CASE("a new session forgets what was sent; the next identity subscribes again") {
-    steps::registered r({container("a", "Running", 10)});
-    r.core.on_disconnected();
-    CHECK(r.core.echoes().current() == twin::echo_watch::state::off);
-    CHECK(r.core.echoes().expected() == 0);
-    // Sent while offline and before the new subscription: never echoed, never expected.
-    r.world.containers["a"].mutable_state()->set_status("Stopped");
-    r.world.settle(r.core, r.core.on_container_hint("a"));
-    CHECK(r.core.echoes().expected() == 0);
-    r.world.settle(r.core, r.core.on_connected());
-    auto again = r.world.settle(r.core, r.core.on_message("edge/thing/response", steps::identity_json));
-    const auto subs = only<twin::subscribe>(again);
-    CHECK(std::any_of(subs.begin(), subs.end(), [](const auto& s) { return s.filter == event_topic; }));
-    echo(r.core, again);
-    CHECK(r.core.echoes().foreign() == 0);
+TEST_CASE("what the link sends after reconnecting is expected, whether or not it comes back") {
+    for (const bool offline_echoed : {false, true}) {
+        CAPTURE(offline_echoed);
+        steps::registered r({container("a", "Running", 10)});
+        echo(r.core, r.burst);
+        // Published just before the connection is lost: the link still holds it and sends it after
+        // reconnecting, before or after the new subscription takes effect.
+        r.world.containers["a"].mutable_state()->set_status("Stopped");
+        const auto offline = only<twin::publish>(r.world.settle(r.core, r.core.on_container_hint("a")));
+        REQUIRE(offline.size() == 1);
+        r.core.on_disconnected();
+        CHECK(r.core.echoes().current() == twin::echo_watch::state::off);
+        r.world.settle(r.core, r.core.on_connected());
+        auto again = r.world.settle(r.core, r.core.on_message("edge/thing/response", steps::identity_json));
+        const auto subs = only<twin::subscribe>(again);
+        CHECK(std::any_of(subs.begin(), subs.end(), [](const auto& s) { return s.filter == event_topic; }));
+        if (offline_echoed) CHECK(warnings(r.core.on_message(event_topic, offline[0].payload)).empty());
+        echo(r.core, again);
+        CHECK(r.core.echoes().foreign() == 0);
+        CHECK(r.core.echoes().expected() == 0);
+    }
 }
 
 TEST_CASE("a refused subscription ends the watch with one line and no retry") {
