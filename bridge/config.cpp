@@ -163,6 +163,7 @@ void read_file(config& c, const std::string& path) {
     r.get({"twin_bridge", "poll_interval"}, c.poll_interval);
     r.get({"twin_bridge", "max_retry_interval"}, c.max_retry_interval);
     r.get({"twin_bridge", "watch_state_files"}, c.watch_state_files);
+    r.get({"twin_bridge", "watch_other_publishers"}, c.watch_other_publishers);
     r.get_int({"twin_bridge", "mqtt_max_inflight"}, c.mqtt_max_inflight, 1);
     r.get_int({"twin_bridge", "queue_limit"}, c.queue_limit, 1);
     r.get_int({"twin_bridge", "max_payload"}, c.max_payload, 1);
@@ -171,10 +172,11 @@ void read_file(config& c, const std::string& path) {
     // A misspelt key of our own section would silently keep its default.
     if (const auto* ours = find_path(doc.as_object(), {"twin_bridge"}); ours != nullptr && !ours->is_null()) {
         if (!ours->is_object()) throw config_error(path + ": twin_bridge: expected an object");
-        static const char* known[] = {"things_enable",     "deployment_enable",  "update_agent_enable",
-                                      "poll_interval",     "max_retry_interval", "watch_state_files",
-                                      "mqtt_max_inflight", "queue_limit",        "max_payload",
-                                      "download_timeout",  "download_max_bytes", "log_file"};
+        static const char* known[] = {"things_enable",         "deployment_enable",  "update_agent_enable",
+                                      "poll_interval",         "max_retry_interval", "watch_state_files",
+                                      "mqtt_max_inflight",     "queue_limit",        "max_payload",
+                                      "download_timeout",      "download_max_bytes", "log_file",
+                                      "watch_other_publishers"};
         for (const auto& [key, value] : ours->as_object()) {
             if (std::find(std::begin(known), std::end(known), key) == std::end(known))
                 c.warnings.push_back(path + ": twin_bridge." + std::string(key) +
@@ -344,6 +346,9 @@ config load_config(int argc, const char* const* argv) {
         "twin_bridge.max_retry_interval: cap of the Kanto-CM retry back-off (default 30s)")(
         "watch-state-files", po::value<bool>()->implicit_value(true),
         "twin_bridge.watch_state_files: react to <cm-home-dir>/containers at once (default true)")(
+        "watch-other-publishers", po::value<bool>()->implicit_value(true),
+        "twin_bridge.watch_other_publishers: warn when another client publishes to the thing, such as "
+        "Kanto-CM's own twin (default true)")(
         "mqtt-max-inflight", po::value<int>(),
         "twin_bridge.mqtt_max_inflight: QoS 1 messages awaiting PUBACK (default 100)")(
         "queue-limit", po::value<std::string>(),
@@ -441,6 +446,8 @@ config load_config(int argc, const char* const* argv) {
     dur("download-timeout", c.download_timeout);
     if (vm.count("download-max-bytes") != 0) c.download_max_bytes = size_flag(vm, "download-max-bytes");
     if (vm.count("watch-state-files") != 0) c.watch_state_files = vm["watch-state-files"].as<bool>();
+    if (vm.count("watch-other-publishers") != 0)
+        c.watch_other_publishers = vm["watch-other-publishers"].as<bool>();
     if (vm.count("mqtt-max-inflight") != 0) {
         c.mqtt_max_inflight = vm["mqtt-max-inflight"].as<int>();
         if (c.mqtt_max_inflight < 1) throw config_error("--mqtt-max-inflight: must be at least 1");

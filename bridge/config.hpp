@@ -69,6 +69,8 @@ struct config {
     }
     std::chrono::milliseconds max_retry_interval{30000};
     bool watch_state_files = true;
+    // Subscribe to our own event topic to notice a second publisher of the thing (Kanto-CM's twin).
+    bool watch_other_publishers = true;
     int mqtt_max_inflight = 100;
     std::size_t queue_limit = 100000;
     std::size_t max_payload = 256 * 1024;  // inbound command payloads above this are refused (413)

@@ -33,6 +33,7 @@ twin::core_config twin_core_config(const config& cfg) {
     c.poll_interval = cfg.list_period();
     c.max_backoff = cfg.max_retry_interval;
     c.max_payload = cfg.max_payload;
+    c.watch_other_publishers = cfg.watch_other_publishers;
     return c;
 }
 

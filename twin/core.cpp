@@ -101,8 +101,9 @@ actions core::on_disconnected() {
 }
 
 void core::start_registration(actions& out) {
-    echo_.watch(model_.event_topic(), out);  // before the burst: its echoes are the first expected
-    metrics_.stop(out);                      // Kanto disposes the features before registering them again
+    // Before the burst: its echoes are the first expected.
+    if (config_.watch_other_publishers) echo_.watch(model_.event_topic(), out);
+    metrics_.stop(out);  // Kanto disposes the features before registering them again
     registration_.start(model_, out);
     reads_.want_list(out);  // registration publishes what a fresh List says
 }

@@ -15,6 +15,7 @@ struct core_config {
     std::chrono::milliseconds max_backoff{30000};  // cap of the retry delay while Kanto-CM is unreachable
     std::size_t list_threshold = 16;               // more changed ids than this: one List, not many Gets
     std::size_t max_payload = 256 * 1024;          // inbound command payloads above this get a 413
+    bool watch_other_publishers = true;            // echo_watch: our own messages come back to us
 };
 
 }  // namespace twin

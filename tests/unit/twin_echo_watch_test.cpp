@@ -158,3 +158,13 @@ TEST_CASE("a changed identity moves the watch to the new thing's topic") {
     // A late echo of the old topic is not looked at.
     CHECK(warnings(r.core.on_message(event_topic, "{}")).empty());
 }
+
+TEST_CASE("switched off (watch_other_publishers: false): no subscription, nothing remembered") {
+    twin::core_config cfg;
+    cfg.watch_other_publishers = false;
+    steps::registered r({container("a", "Running", 10)}, cfg);
+    for (const auto& s : only<twin::subscribe>(r.burst)) CHECK(s.filter != event_topic);
+    CHECK(r.core.echoes().current() == twin::echo_watch::state::off);
+    CHECK(r.core.echoes().expected() == 0);
+    CHECK(warnings(r.core.on_message(event_topic, "{}")).empty());
+}
