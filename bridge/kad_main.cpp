@@ -115,7 +115,13 @@ std::string usage(const po::options_description& visible) {
         << about << "\n\n"
         << "USAGE:\n    kanto-auto-deployer [OPTIONS] [MANIFESTS_PATH]\n\n"
         << "ARGS:\n    <MANIFESTS_PATH>    Directory holding the manifests [default: .]\n\n"
-        << visible;
+        << visible << "\n"
+        << "EXIT STATUS:\n"
+        << "    0      the pass is done (failed manifests are logged), or the daemon was stopped or handed "
+           "over\n"
+        << "    1      could not start, e.g. the directory cannot be watched\n"
+        << "    2      invalid command line\n"
+        << "    255    MANIFESTS_PATH does not exist\n";
     return out.str();
 }
 

@@ -170,7 +170,10 @@ int main(int argc, char** argv) {
         "on edge/thing/response, as the cloud connector does (with a fresh policyId unless --policy-id\n"
         "is given), which makes the bridge publish every feature again: only do that with the\n"
         "connector's own ids, the twin moves to the tenant given. identify only sends it.\n"
-        "call sends a live message and exits 0 only when the answer's status is 2xx.\n\noptions");
+        "call sends a live message and exits 0 only when the answer's status is 2xx.\n\n"
+        "exit status: 0 done; 1 failed (call: a non-2xx answer; show: nothing published for the\n"
+        "thing; the broker unreachable); 2 invalid command line or configuration; 3 call: no answer\n"
+        "within --timeout\n\noptions");
     std::string cfg_file;
     desc.add_options()("help,h", "show this help")("version,V", "print the version")(
         "cfg-file", po::value(&cfg_file),
@@ -191,15 +194,19 @@ int main(int argc, char** argv) {
         "username", po::value(&sec.username), "MQTT user name")("password", po::value(&sec.password),
                                                                 "MQTT password")(
         "identify", po::bool_switch(&identify),
-        "show/watch: send the identity first (needs --device-id and --tenant-id)")(
-        "command", po::value(&command))("feature", po::value(&feature))("operation", po::value(&operation))(
-        "value", po::value(&value));
+        "show/watch: send the identity first (needs --device-id and --tenant-id)");
+    // The words of the command line: parsed as options, not shown as such in --help.
+    po::options_description words;
+    words.add_options()("command", po::value(&command))("feature", po::value(&feature))(
+        "operation", po::value(&operation))("value", po::value(&value));
+    po::options_description all;
+    all.add(desc).add(words);
     po::positional_options_description pos;
     pos.add("command", 1).add("feature", 1).add("operation", 1).add("value", 1);
     po::variables_map vm;
     std::chrono::milliseconds wait_ms{}, timeout_ms{};
     try {
-        po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
         po::notify(vm);
         wait_ms = duration_arg(wait, "--wait");
         timeout_ms = duration_arg(timeout, "--timeout");

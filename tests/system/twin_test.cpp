@@ -700,6 +700,16 @@ TEST_CASE("command-line conventions: --version, stray words, negative sizes, emp
     CHECK(out.rfind("usage: kanto-twin-bridge [--cfg-file FILE] [OPTIONS]", 0) == 0);
     CHECK(out.find("exit status: 0") != std::string::npos);
     CHECK(out.find("stray") == std::string::npos);  // internal options are not shown
+    std::tie(code, out) = run_to_end({harness::find_program("KANTO_TWIN", "kanto-twin"), "--help"}, log);
+    CHECK(code == 0);
+    CHECK(out.find("exit status: 0 done") != std::string::npos);
+    CHECK(out.find("--command") == std::string::npos);  // the command line's words are not options
+    std::tie(code, out) =
+        run_to_end({harness::find_program("KANTO_AUTO_DEPLOYER", "kanto-auto-deployer"), "--help"}, log);
+    CHECK(code == 0);
+    CHECK(out.find("USAGE:\n    kanto-auto-deployer [OPTIONS] [MANIFESTS_PATH]") != std::string::npos);
+    CHECK(out.find("EXIT STATUS:\n    0 ") != std::string::npos);
+    CHECK(out.find("--manifests") == std::string::npos);
 
     // An error found by validation names the file its settings came from.
     std::ofstream(dir.path() / "c.json") << R"({"connection":{"broker_url":"tcp://"}})";
