@@ -34,6 +34,16 @@ cleanup() {
 }
 trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Waits (up to 10 s) until FILE has a line matching PATTERN after its first SKIP lines.
+wait_for_line() {
+    local file=$1 skip=$2 pattern=$3
+    for _ in $(seq 100); do
+        tail -n "+$((skip + 1))" "$file" | grep -q -- "$pattern" && return 0
+        sleep 0.1
+    done
+    echo "demo: nothing matching '$pattern' in $file within 10 s" >&2
+    return 1
+}
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # The Leda docs use the default port; take another one if a broker already listens there. Never
@@ -93,7 +103,7 @@ identity='{"deviceId":"dummy-namespace:dummy-gateway:dummy-device-id","tenantId"
 step "the cloud connector's identity, as in the Leda docs"
 echo "mosquitto_pub${mqtt_opts[*]:+ ${mqtt_opts[*]}} -t 'edge/thing/response' -m '$identity'"
 mosquitto_pub -h 127.0.0.1 "${mqtt_opts[@]}" -t 'edge/thing/response' -m "$identity"
-sleep 1
+wait_for_line "$demo_dir/twin.log" 0 '"path":"/features/Metrics"'  # the last of the burst
 
 step "the messages published on e/dummy-tenant-id/dummy-namespace:dummy-gateway:dummy-device-id:edge:containers"
 python3 scripts/show-twin.py "$demo_dir/twin.log"
@@ -109,7 +119,7 @@ seen=$(wc -l < "$demo_dir/twin.log")
 step "stop web-frontend from the cloud side (kanto-twin call), then the re-emitted state"
 echo "kanto-twin call Container:$web stop --thing $thing"
 "$twin" call "Container:$web" stop --broker "tcp://127.0.0.1:$port" --thing "$thing"
-sleep 0.5
+wait_for_line "$demo_dir/twin.log" "$seen" '"status":"STOPPED"'
 python3 scripts/show-twin.py "$demo_dir/twin.log" "$seen"
 
 seen=$(wc -l < "$demo_dir/twin.log")
@@ -126,7 +136,8 @@ for line in open(sys.argv[1]):
     print(f'  {p["status"]:<20} {actions}')
 PY
 "$ctl" --socket "$socket" list
-sleep 0.5
+wait_for_line "$demo_dir/twin.log" "$seen" '"name":"hello-world"'
+wait_for_line "$demo_dir/twin.log" "$seen" "commands/delete.*/features/Container:$web\""  # web-frontend removed
 step "the twin follows"
 python3 scripts/show-twin.py "$demo_dir/twin.log" "$seen"
 
