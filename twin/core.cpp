@@ -35,6 +35,7 @@ actions core::on_start() {
 
 actions core::on_poll_due() {
     actions out;
+    model_.poll_tick(registration_.publishing(), out);
     reads_.poll_due(out);
     return watched(std::move(out));
 }

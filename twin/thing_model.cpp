@@ -37,7 +37,7 @@ bool thing_model::enabled(std::string_view feature) const {
 }
 
 void thing_model::set_thing(const thing_id& thing, const std::string& tenant) {
-    if (thing_ && *thing_ != thing) deleted_by_last_burst_.clear();  // another thing's
+    if (thing_ && *thing_ != thing) unconfirmed_deletes_.clear();  // another thing's
     thing_ = thing;
     event_topic_ = twin::event_topic(tenant, thing);
 }
@@ -143,6 +143,16 @@ container_change thing_model::observe(const std::string& id, const kcm::types::C
     return started ? container_change::started : container_change::updated;
 }
 
+void thing_model::poll_tick(bool publishing, actions& out) {
+    // Two ticks: at least one whole poll interval in the same session since the burst.
+    if (!publishing || unconfirmed_deletes_.empty() || ++ticks_since_burst_ < 2) return;
+    for (const auto& id : unconfirmed_deletes_) {
+        if (known_.count(id) == 0) persisted_.erase(id);
+    }
+    unconfirmed_deletes_.clear();
+    write_persisted(true, out);
+}
+
 std::size_t thing_model::publish_all(const std::set<std::string>& persisted, actions& out) {
     std::size_t stale = 0;
     if (enabled(features::container_factory)) {
@@ -150,15 +160,15 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
         for (const auto& id : persisted) {
             if (known_.count(id) == 0) gone.insert(id);
         }
-        std::set<std::string> twice;  // deleted by the last burst too: this is their second delete
-        for (const auto& id : gone) {
-            if (deleted_by_last_burst_.count(id) != 0) twice.insert(id);
+        for (const auto& id : unconfirmed_deletes_) {
+            if (known_.count(id) == 0) gone.insert(id);
         }
-        deleted_by_last_burst_ = gone;
+        unconfirmed_deletes_ = gone;
+        ticks_since_burst_ = 0;
         // Write-ahead, as for a single container: every id whose feature may exist in the cloud is
-        // on disk before the burst goes out. A stale id leaves the file only after its second burst:
-        // this one's deletes may be lost (SIGKILL before they are sent, a broker that restarts
-        // before delivering them), and the next daemon must still know the id.
+        // on disk before the burst goes out. A stale id stays in the file until the burst has
+        // lasted (poll_tick): its delete may still be lost (SIGKILL before it is sent, a broker that
+        // restarts before delivering it), and then the next burst, or the next daemon, sends it again.
         persisted_.clear();
         for (const auto& [id, c] : known_) persisted_.insert(id);
         persisted_.insert(gone.begin(), gone.end());
@@ -170,10 +180,6 @@ std::size_t thing_model::publish_all(const std::set<std::string>& persisted, act
             const auto path = feature_path(features::container_feature_id(id));
             out.push_back(publish{event_topic_, twin_delete(*thing_, path), 1, path});
             ++stale;
-        }
-        if (!twice.empty()) {
-            for (const auto& id : twice) persisted_.erase(id);
-            write_persisted(true, out);
         }
         publish_modify(feature_path(features::container_factory),
                        definition_only(features::container_factory_definition), out);

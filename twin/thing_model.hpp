@@ -40,6 +40,9 @@ class thing_model {
     // The registration burst (things.md §6.2): every feature, stale Container features deleted.
     // Returns the number of stale features.
     std::size_t publish_all(const std::set<std::string>& persisted, actions& out);
+    // A poll tick: once a burst has been out for a whole poll interval while publishing (no
+    // reconnect since), its deletes count as delivered and their ids leave the file.
+    void poll_tick(bool publishing, actions& out);
 
     void publish_modify(const std::string& path, const boost::json::value& value, actions& out) const;
     void publish_event(std::string payload, actions& out) const;  // a message on the event topic
@@ -56,13 +59,13 @@ class thing_model {
     std::string event_topic_;
     std::map<std::string, kcm::types::Container> known_;  // the last observation, sorted by id
     // Ids in the persistence file: every container whose feature may exist in the cloud. A removed
-    // container's id stays until it has been deleted by two registration bursts (Kanto drops it at
-    // once), so a delete lost with the connection, the broker or the process (SIGKILL before it
-    // was sent) is sent again, also by the next daemon.
+    // container's id stays until a registration burst deleted its feature and the session then
+    // lasted a whole poll interval (Kanto drops it at once), so a delete lost with the connection,
+    // the broker or the process (SIGKILL before it was sent) is sent again, also by the next daemon.
     std::set<std::string> persisted_;
-    // Stale features the last burst deleted: the next burst deletes them once more (Ditto ignores
-    // a repeated delete) and then drops them from the file.
-    std::set<std::string> deleted_by_last_burst_;
+    // Stale features the last burst deleted, still in the file; poll_tick drops them.
+    std::set<std::string> unconfirmed_deletes_;
+    int ticks_since_burst_ = 0;
     // Reused buffers for comparing an observation with the last one (no allocation per poll).
     std::string scratch_before_, scratch_now_;
 };
