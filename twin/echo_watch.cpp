@@ -59,8 +59,8 @@ void echo_watch::sent(actions& out) {
     }
 }
 
-bool echo_watch::on_message(const std::string& topic, const std::string& payload, actions& out) {
-    if (state_ != state::watching || topic != topic_) return false;
+void echo_watch::on_message(const std::string& topic, const std::string& payload, actions& out) {
+    if (state_ != state::watching || topic != topic_) return;
     const auto h = fingerprint(payload);
     const auto it = std::find(expected_.begin(), expected_.end(), h);
     if (it != expected_.end()) {
@@ -68,7 +68,7 @@ bool echo_watch::on_message(const std::string& topic, const std::string& payload
         // link was down, or published before the subscription took effect).
         expected_.erase(expected_.begin(), it + 1);
         echoed_ = true;
-        return true;
+        return;
     }
     if (++foreign_ == next_warning_) {
         next_warning_ *= 10;
@@ -81,7 +81,6 @@ bool echo_watch::on_message(const std::string& topic, const std::string& payload
                               "views in turn until it is turned off (things.enable: false in Kanto-CM's "
                               "config.json, or the drop-in for container-management.service)"});
     }
-    return false;
 }
 
 void echo_watch::on_subscribe_failed(const std::string& filter, const std::string& reason, actions& out) {

@@ -30,8 +30,8 @@ class echo_watch {
     // Called with each action list the core returns: remembers our publishes on the topic, also
     // between sessions.
     void sent(actions& out);
-    // A message on the watched topic; true when it was expected.
-    bool on_message(const std::string& topic, const std::string& payload, actions& out);
+    // A message on an event topic: ours is crossed off, anyone else's counted and warned about.
+    void on_message(const std::string& topic, const std::string& payload, actions& out);
     void on_subscribe_failed(const std::string& filter, const std::string& reason, actions& out);
 
     state current() const { return state_; }
